@@ -1,0 +1,79 @@
+"""The one-line directive a page uses to include a snippet, and its parser.
+
+    @snippet derivatives/x_squared.py
+    @snippet plotting/relu.py alt="ReLU and its derivative"
+    @snippet plotting/non_scalar_backward.py raises=RuntimeError
+
+The path is relative to snippets/. The line may be indented (inside an admonition or a collapsible
+block); the rendered code, output and figures keep that indentation.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+DIRECTIVE = re.compile(r"^(?P<indent>[ \t]*)@snippet(?:[ \t]+(?P<args>.*?))?[ \t]*$", re.MULTILINE)
+OPTIONS = {"alt", "raises"}
+
+
+class DirectiveError(ValueError):
+    """A directive that cannot be understood; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Directive:
+    path: str  # relative to snippets/
+    lineno: int  # line of the page it stands on (1-based)
+    indent: str
+    alt: str | None = None
+    raises: str | None = None  # the exception type name the snippet is expected to raise
+    span: tuple[int, int] = (0, 0)  # character offsets of the whole line in the page source
+
+
+def find_directives(markdown: str) -> list[Directive]:
+    """Every @snippet line of a page, in order. Lines inside fenced code blocks are skipped."""
+    fenced = _fenced_ranges(markdown)
+    found = []
+    for match in DIRECTIVE.finditer(markdown):
+        if any(start <= match.start() < end for start, end in fenced):
+            continue
+        lineno = markdown.count("\n", 0, match.start()) + 1
+        found.append(_parse(match, lineno))
+    return found
+
+
+def _parse(match: re.Match, lineno: int) -> Directive:
+    args = match.group("args") or ""
+    try:
+        words = shlex.split(args)
+    except ValueError as exc:
+        raise DirectiveError(f"line {lineno}: cannot read '@snippet {args}': {exc}") from None
+    if not words or "=" in words[0]:
+        raise DirectiveError(f"line {lineno}: '@snippet' needs a path relative to snippets/, e.g. '@snippet derivatives/x_squared.py'")
+    options = {}
+    for word in words[1:]:
+        key, sep, value = word.partition("=")
+        if not sep or key not in OPTIONS:
+            raise DirectiveError(f"line {lineno}: unknown option '{word}' (known: {', '.join(sorted(OPTIONS))}=…)")
+        options[key] = value
+    return Directive(words[0], lineno, match.group("indent"), span=match.span(), **options)
+
+
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})", re.MULTILINE)
+
+
+def _fenced_ranges(markdown: str) -> list[tuple[int, int]]:
+    """Character ranges of fenced code blocks, so a directive shown as an example is left alone."""
+    ranges, opening = [], None
+    for match in _FENCE.finditer(markdown):
+        fence = match.group(1)
+        if opening is None:
+            opening = (match.start(), fence)
+        elif fence[0] == opening[1][0] and len(fence) >= len(opening[1]):
+            ranges.append((opening[0], match.end()))
+            opening = None
+    if opening is not None:
+        ranges.append((opening[0], len(markdown)))
+    return ranges

@@ -1,0 +1,101 @@
+"""Turn matplotlib figures into deterministic SVG, in a light and a dark variant.
+
+Runs inside the snippet's child process, after the snippet has drawn its figures.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+from matplotlib.colors import to_rgba
+
+# Material's dark ("slate") palette: text and lines that were black become this light grey.
+DARK_FOREGROUND = "#e2e4e9"
+DARK_GRID = "#5c6370"
+
+
+def _is_grey(rgba) -> bool:
+    r, g, b, _ = rgba
+    return max(r, g, b) - min(r, g, b) < 0.05
+
+
+def _flip_grey(color, fallback=None):
+    """Map a dark grey to the light foreground and a near-white to transparent; keep real colours."""
+    try:
+        rgba = to_rgba(color)
+    except ValueError:
+        return fallback
+    if rgba[3] == 0 or not _is_grey(rgba):
+        return fallback
+    lightness = rgba[0]
+    if lightness < 0.5:
+        return DARK_FOREGROUND
+    if lightness > 0.9:
+        return (0, 0, 0, 0)
+    return DARK_GRID
+
+
+def _has_coloured_box(text) -> bool:
+    box = text.get_bbox_patch()
+    return box is not None and not _is_grey(to_rgba(box.get_facecolor()))
+
+
+def restyle_dark(fig) -> None:
+    """Recolour a figure in place for a dark page: grey ink turns light, white paper turns clear.
+
+    Coloured artists (plot lines, coloured boxes) keep their colours; text on a coloured box stays
+    dark so it stays readable.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    from matplotlib.text import Text
+
+    fig.patch.set_facecolor((0, 0, 0, 0))
+    for artist in fig.findobj():
+        if isinstance(artist, Text):
+            if not _has_coloured_box(artist):
+                new = _flip_grey(artist.get_color())
+                if new is not None:
+                    artist.set_color(new)
+        elif isinstance(artist, Line2D):
+            new = _flip_grey(artist.get_color())
+            if new is not None:
+                artist.set_color(new)
+            new = _flip_grey(artist.get_markerfacecolor())
+            if new is not None:
+                artist.set_markerfacecolor(new)
+        elif isinstance(artist, Patch):
+            for get, put in (
+                (artist.get_facecolor, artist.set_facecolor),
+                (artist.get_edgecolor, artist.set_edgecolor),
+            ):
+                new = _flip_grey(get())
+                if new is not None:
+                    put(new)
+    for ax in fig.axes:
+        ax.tick_params(colors=DARK_FOREGROUND, which="both")
+        for spine in ax.spines.values():
+            spine.set_edgecolor(DARK_FOREGROUND)
+        legend = ax.get_legend()
+        if legend is not None:
+            legend.get_frame().set_facecolor((0.12, 0.13, 0.16, 0.85))
+            legend.get_frame().set_edgecolor(DARK_GRID)
+
+
+def to_svg(fig, salt: str) -> str:
+    """Render one figure as SVG text that is the same on every run (fixed ids, no date, no creator)."""
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": salt, "svg.fonttype": "path"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()
+
+
+def figure_variants(fig, salt: str) -> tuple[str, str, tuple[int, int]]:
+    """Light SVG, dark SVG and the size in CSS pixels (for width/height attributes)."""
+    width_in, height_in = fig.get_size_inches()
+    size = (round(width_in * 96), round(height_in * 96))
+    light = to_svg(fig, salt)
+    restyle_dark(fig)
+    dark = to_svg(fig, salt)
+    return light, dark, size

@@ -1,0 +1,204 @@
+"""The MkDocs hook: a thin adapter between pages and the snippet runner.
+
+At the start of the build it finds every `@snippet` directive in every page and hands all the
+snippets to the runner at once (they run in parallel while MkDocs reads pages). Each directive is
+then replaced by the snippet's code, output and figures. Figures are written into the built site,
+never into docs/, so `mkdocs serve` does not rebuild in a loop.
+
+Switches (environment variables):
+    SITE_EXECUTE=0        render code only: run no snippet and no notebook (a fast preview)
+    SNIPPET_TIMEOUT=60    seconds a snippet may run
+    SNIPPET_CACHE=path    where results are cached (default .cache/snippets); "off" disables it
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # MkDocs loads hooks by file path
+
+from mkdocs.exceptions import PluginError  # noqa: E402
+from mkdocs.utils import get_relative_url  # noqa: E402
+
+from sitebuild import directive, mathml, notebook, render  # noqa: E402
+from sitebuild.runner import shared_runner  # noqa: E402
+
+log = logging.getLogger("mkdocs.hooks.snippets")
+FIGURES_DIR = "assets/figures"
+
+
+class Build:
+    """What one build knows: the directives of each page, the runs under way, the figures to write."""
+
+    def __init__(self, command: str, root: Path):
+        self.command = command
+        self.root = root  # the folder of mkdocs.yml: snippets/ and .cache/ live beside it
+        self.snippets = root / "snippets"
+        self.execute = os.environ.get("SITE_EXECUTE", "1") != "0"
+        cache = os.environ.get("SNIPPET_CACHE", str(root / ".cache" / "snippets"))
+        self.runner = shared_runner(
+            cache_dir=None if cache == "off" else Path(cache),
+            timeout=float(os.environ.get("SNIPPET_TIMEOUT", "60")),
+            root=root,
+        )
+        self.directives: dict[str, list[directive.Directive]] = {}
+        self.futures: dict[Path, object] = {}
+        self.figures: dict[str, str] = {}  # file name -> SVG text
+        self.slots: dict[str, dict[str, str]] = {}  # page -> placeholder -> HTML
+        self.started = time.perf_counter()
+
+
+_command = "build"
+_build: Build | None = None
+
+
+def on_startup(command, dirty):
+    global _command
+    _command = command
+
+
+def on_config(config):
+    global _build
+    root = Path(config.config_file_path).resolve().parent
+    _set_source_date_epoch(root)
+    _build = Build(_command, root)
+    if _build.execute:
+        _build.runner.start()  # torch imports in the warm process while MkDocs reads the pages
+    notebook.configure(config, execute=_build.execute)
+    return config
+
+
+def on_files(files, config):
+    """Find every directive in every page and start all their snippets now, together."""
+    _build.runner.reset_counts()
+    _build.started = time.perf_counter()
+    for file in files.documentation_pages():
+        if not file.src_uri.endswith(".md"):
+            continue
+        source = Path(file.abs_src_path).read_text(encoding="utf-8")
+        try:
+            found = directive.find_directives(source)
+        except directive.DirectiveError as exc:
+            raise PluginError(f"docs/{file.src_uri}: {exc}") from None
+        _build.directives[file.src_uri] = found
+        for item in found:
+            path = _snippet_path(item, file.src_uri)
+            if _build.execute and path not in _build.futures:
+                _build.futures[path] = _build.runner.submit(path)
+    return files
+
+
+def on_page_markdown(markdown, page, config, files):
+    found = directive.find_directives(markdown)
+    if not found:
+        return markdown
+    slots = _build.slots.setdefault(page.file.src_uri, {})
+    url_prefix = get_relative_url(FIGURES_DIR, page.file.url) + "/"
+    pieces, position = [], 0
+    for number, item in enumerate(found):
+        path = _snippet_path(item, page.file.src_uri)
+        source = path.read_text(encoding="utf-8")
+        title = path.relative_to(_build.root).as_posix()
+        pieces.append(markdown[position : item.span[0]])
+        pieces.append(render.code_markdown(source, title, item.indent))
+        position = item.span[1]
+        if not _build.execute:
+            continue
+        result = _result_for(path)
+        problem = render.error_message(result, f"docs/{page.file.src_uri}", item.lineno, item.raises)
+        if problem:
+            raise PluginError(problem)
+        if result.figures and not item.alt:
+            raise PluginError(
+                f"docs/{page.file.src_uri}, line {item.lineno}: {title} draws a figure; "
+                'give it alt text: @snippet … alt="what the figure shows"'
+            )
+        for figure in result.figures:
+            light, dark = render.figure_file_names(figure.light, figure.dark)
+            _build.figures[light], _build.figures[dark] = figure.light, figure.dark
+        token = f"SNIPPETSLOT{number}X"
+        slots[token] = render.output_html(result, item.raises) + render.figures_html(result, item.alt or "", url_prefix)
+        pieces.append(f"\n\n{item.indent}{token}\n")
+    pieces.append(markdown[position:])
+    return "".join(pieces)
+
+
+def on_page_content(html, page, config, files):
+    for token, content in _build.slots.pop(page.file.src_uri, {}).items():
+        html = html.replace(f"<p>{token}</p>", content)
+    return mathml.render_math(html)
+
+
+def on_post_page(output, page, config):
+    if notebook.is_notebook(page):
+        output = notebook.clean_page(output)
+    return output
+
+
+def on_post_build(config):
+    target = Path(config.site_dir) / FIGURES_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    for name, svg in sorted(_build.figures.items()):
+        (target / name).write_text(svg, encoding="utf-8")
+    runner = _build.runner
+    if _build.execute:
+        log.info(
+            "Snippets: %d ran, %d from the cache; snippet time %.2f s; build so far %.2f s",
+            len(runner.ran),
+            len(runner.from_cache),
+            runner.run_seconds,
+            time.perf_counter() - _build.started,
+        )
+        if runner.ran:
+            log.info("Snippets that ran: %s", ", ".join(sorted(runner.ran)))
+    else:
+        log.info("Snippets: execution is off (SITE_EXECUTE=0); code shown without output")
+
+
+def on_build_error(error):
+    """A failed `mkdocs build` leaves no site behind that could be mistaken for a good one."""
+    if _command == "build" and _build is not None and _site_dir:
+        shutil.rmtree(_site_dir, ignore_errors=True)
+
+
+def on_pre_build(config):
+    global _site_dir
+    _site_dir = config.site_dir
+
+
+_site_dir: str | None = None
+
+
+def _snippet_path(item: directive.Directive, page: str) -> Path:
+    path = (_build.snippets / item.path).resolve()
+    if not path.is_file() or _build.snippets.resolve() not in path.parents:
+        raise PluginError(f"docs/{page}, line {item.lineno}: no snippet file snippets/{item.path}")
+    return path
+
+
+def _result_for(path: Path):
+    future = _build.futures.get(path)
+    if future is None:  # a directive added by another plugin after on_files: run it now
+        future = _build.futures[path] = _build.runner.submit(path)
+    return future.result()
+
+
+def _set_source_date_epoch(root: Path) -> None:
+    """Reproducible builds: dates in the site (the sitemap's lastmod) come from the last commit."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        return
+    try:
+        stamp = subprocess.run(
+            ["git", "log", "-1", "--format=%ct"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        log.info("Not a git checkout: set SOURCE_DATE_EPOCH for a reproducible build")
+        return
+    if stamp:
+        os.environ["SOURCE_DATE_EPOCH"] = stamp

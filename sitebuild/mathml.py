@@ -1,0 +1,36 @@
+"""TeX to MathML at build time, so math needs no JavaScript and no CDN.
+
+pymdownx.arithmatex (generic mode) leaves `<span class="arithmatex">\\(…\\)</span>` and
+`<div class="arithmatex">\\[…\\]</div>` in the HTML; this swaps them for native MathML, which every
+current browser renders and screen readers read.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from latex2mathml.converter import convert
+
+_INLINE = re.compile(r'<span class="arithmatex">\\\((?P<tex>.*?)\\\)</span>', re.DOTALL)
+_BLOCK = re.compile(r'<div class="arithmatex">\\\[(?P<tex>.*?)\\\]</div>', re.DOTALL)
+
+
+def _to_mathml(tex: str, display: str) -> str:
+    return convert(html.unescape(tex).strip(), display=display)
+
+
+def render_math(page_html: str) -> str:
+    page_html = _BLOCK.sub(lambda m: f'<div class="math-display">{_to_mathml(m["tex"], "block")}</div>', page_html)
+    return _INLINE.sub(lambda m: _to_mathml(m["tex"], "inline"), page_html)
+
+
+# Notebook Markdown cells keep their $…$ as text; this converts it in the rendered notebook.
+_NB_BLOCK = re.compile(r"\$\$(?P<tex>.+?)\$\$", re.DOTALL)
+_NB_INLINE = re.compile(r"(?<![\\$])\$(?P<tex>[^$\n]+?)\$(?!\$)")
+
+
+def render_dollar_math(fragment: str) -> str:
+    """Convert $$…$$ and $…$ in an HTML fragment of prose (never run it over code)."""
+    fragment = _NB_BLOCK.sub(lambda m: f'<div class="math-display">{_to_mathml(m["tex"], "block")}</div>', fragment)
+    return _NB_INLINE.sub(lambda m: _to_mathml(m["tex"], "inline"), fragment)

@@ -1,0 +1,35 @@
+"""Glue for the lab notebook, which mkdocs-jupyter renders and executes.
+
+Two fixes on its output: nbconvert's template loads MathJax from a CDN (nothing on this site may load
+from another host), so that script is removed and the notebook's $…$ math becomes MathML like
+every other page; and the execution switch of the hook (SITE_EXECUTE=0) also turns off the notebook's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sitebuild.mathml import render_dollar_math
+
+PLUGIN = "mkdocs-jupyter"
+
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
+_MATHJAX = re.compile(r"mathjax", re.IGNORECASE)
+_MARKDOWN_CELL = re.compile(
+    r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)', re.DOTALL
+)
+
+
+def configure(config, execute: bool) -> None:
+    plugin = config.plugins.get(PLUGIN)
+    if plugin is not None and not execute:
+        plugin.config["execute"] = False
+
+
+def is_notebook(page) -> bool:
+    return page.file.src_uri.endswith(".ipynb")
+
+
+def clean_page(page_html: str) -> str:
+    page_html = _SCRIPT.sub(lambda m: "" if _MATHJAX.search(m.group(0)) else m.group(0), page_html)
+    return _MARKDOWN_CELL.sub(lambda m: m.group(1) + render_dollar_math(m.group(2)) + m.group(3), page_html)

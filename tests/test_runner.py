@@ -1,0 +1,198 @@
+"""The snippet runner on its own: no MkDocs, small snippet files written by each test."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from sitebuild.runner import Runner, normalize_output
+
+
+@pytest.fixture
+def write(tmp_path):
+    def write(name: str, code: str):
+        path = tmp_path / "snippets" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(code).lstrip(), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def runner(tmp_path):
+    runner = Runner(cache_dir=tmp_path / "cache", timeout=10, root=tmp_path)
+    yield runner
+    runner.close()
+
+
+def test_stdout_and_warnings_keep_their_order(write, runner):
+    path = write("order.py", """
+        import warnings
+        print("first")
+        warnings.warn("in the middle")
+        print("last")
+    """)
+    result = runner.run(path)
+    assert [kind for kind, _ in result.events] == ["stdout", "warning", "stdout"]
+    assert result.events[1][1].startswith("snippets/order.py:3: UserWarning: in the middle")
+    assert result.stdout == "first\nlast\n"
+
+
+def test_exception_reports_type_message_and_line(write, runner):
+    path = write("raises.py", """
+        print("before")
+        values = [1, 2]
+        values[5]
+    """)
+    result = runner.run(path)
+    assert result.stdout == "before\n"
+    assert result.error.type == "IndexError"
+    assert result.error.last_line == "IndexError: list index out of range"
+    assert result.error.lineno == 3  # values[5]
+
+
+def test_syntax_error_reports_its_line(write, runner):
+    path = write("syntax.py", """
+        x = 1
+        print(x
+        y = 2
+    """)
+    result = runner.run(path)
+    assert result.error.type == "SyntaxError"
+    assert result.error.lineno in (2, 3)  # CPython points at the unclosed bracket
+
+
+def test_timeout_kills_only_that_snippet(write, tmp_path):
+    slow = write("slow.py", """
+        import time
+        time.sleep(60)
+    """)
+    quick = write("quick.py", 'print("done")\n')
+    runner = Runner(cache_dir=tmp_path / "cache", timeout=2, root=tmp_path)
+    try:
+        results = runner.run_many([slow, quick])
+        assert results[slow].error.type == "TimeoutError"
+        assert "2 s timeout" in results[slow].error.message
+        assert results[quick].error is None and results[quick].stdout == "done\n"
+        # A timeout says something about the machine, not the snippet: it is not cached.
+        assert runner.run(slow).cached is False
+    finally:
+        runner.close()
+
+
+def test_memory_addresses_are_normalized(write, runner):
+    path = write("address.py", """
+        import torch
+        x = torch.tensor(2.0, requires_grad=True)
+        y = x ** 2
+        print(y.grad_fn)
+        print(object())
+    """)
+    result = runner.run(path)
+    assert result.stdout == "<PowBackward0 object at 0x…>\n<object object at 0x…>\n"
+    assert normalize_output("at 0x7f0e12dc31d0>") == "at 0x…>"
+    assert normalize_output("0x10 and 0xff stay") == "0x10 and 0xff stay"
+
+
+def test_figures_are_captured_at_show_and_at_exit(write, runner):
+    path = write("figures.py", """
+        import matplotlib.pyplot as plt
+        plt.plot([0, 1], [0, 1], label="first")
+        plt.legend()
+        plt.show()
+        plt.plot([0, 1], [1, 0])
+        plt.title("second, never shown explicitly")
+    """)
+    result = runner.run(path)
+    assert result.error is None
+    assert len(result.figures) == 2
+    for figure in result.figures:
+        assert figure.light.lstrip().startswith("<?xml") and "<svg" in figure.light
+        assert figure.dark != figure.light
+        assert "<dc:date>" not in figure.light and "Matplotlib v" not in figure.light
+        assert (figure.width, figure.height) == (614, 461)  # 6.4 x 4.8 inches at 96 px per inch
+
+
+def test_figures_are_byte_identical_across_runs(write, tmp_path):
+    path = write("plot.py", """
+        import matplotlib.pyplot as plt
+        import torch
+        x = torch.linspace(-3, 3, 50)
+        plt.plot(x, torch.sin(x), label="sin")
+        plt.legend()
+        plt.show()
+    """)
+    runs = []
+    for attempt in range(2):
+        runner = Runner(cache_dir=None, root=tmp_path)  # no cache: really run it twice
+        try:
+            runs.append(runner.run(path).figures[0])
+        finally:
+            runner.close()
+    assert runs[0].light == runs[1].light and runs[0].dark == runs[1].dark
+
+
+def test_cache_hit_and_miss(write, runner):
+    path = write("cached.py", 'print("version 1")\n')
+    first = runner.run(path)
+    second = runner.run(path)
+    assert (first.cached, second.cached) == (False, True)
+    assert second.stdout == first.stdout == "version 1\n"
+    path.write_text('print("version 2")\n', encoding="utf-8")
+    third = runner.run(path)
+    assert third.cached is False and third.stdout == "version 2\n"
+    assert runner.ran == ["snippets/cached.py", "snippets/cached.py"]
+    assert runner.from_cache == ["snippets/cached.py"]
+
+
+def test_cache_survives_a_new_runner(write, tmp_path, runner):
+    path = write("persist.py", 'print("kept")\n')
+    runner.run(path)
+    fresh = Runner(cache_dir=tmp_path / "cache", root=tmp_path)
+    try:
+        assert fresh.run(path).cached is True
+        assert fresh.ran == []
+    finally:
+        fresh.close()
+
+
+def test_each_snippet_gets_a_fresh_process(write, tmp_path):
+    """Global state a snippet changes (default dtype, open figures, seeds) never reaches the next one."""
+    messy = write("messy.py", """
+        import matplotlib.pyplot as plt
+        import torch
+        torch.set_default_dtype(torch.float64)
+        torch.rand(100)
+        plt.figure()
+        import sys
+        sys.modules["left_behind"] = sys
+    """)
+    clean = write("clean.py", """
+        import sys
+        import matplotlib.pyplot as plt
+        import torch
+        print(torch.get_default_dtype(), len(plt.get_fignums()), "left_behind" in sys.modules)
+        print(torch.rand(2))
+    """)
+    runner = Runner(cache_dir=None, workers=1, root=tmp_path)
+    try:
+        results = runner.run_many([messy, clean])
+    finally:
+        runner.close()
+    assert results[messy].error is None
+    first_line, second_line = results[clean].stdout.splitlines()
+    assert first_line == "torch.float32 0 False"
+    import torch
+
+    torch.manual_seed(0)  # every snippet starts from seed 0
+    assert second_line == str(torch.rand(2))
+
+
+def test_snippet_runs_in_an_empty_folder(write, runner):
+    path = write("cwd.py", """
+        import os
+        print(os.listdir("."))
+    """)
+    assert runner.run(path).stdout == "[]\n"

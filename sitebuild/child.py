@@ -66,6 +66,13 @@ def _figure_collector(display_path: str, figures: list):
     return collect
 
 
+def _from_snippet(tb, path: str):
+    """The traceback from the snippet's own frame on: the runner's frames are noise to a reader."""
+    while tb is not None and tb.tb_frame.f_code.co_filename != path:
+        tb = tb.tb_next
+    return tb
+
+
 def _error_info(exc: BaseException, path: str) -> dict:
     """The exception's type, message, last line and the snippet line it came from."""
     lineno = None
@@ -80,7 +87,7 @@ def _error_info(exc: BaseException, path: str) -> dict:
         "message": str(exc),
         "last_line": last_line,
         "lineno": lineno,
-        "traceback": "".join(traceback.format_exception(exc)),
+        "traceback": "".join(traceback.format_exception(type(exc), exc, _from_snippet(exc.__traceback__, path))),
     }
 
 

@@ -30,6 +30,14 @@ from sitebuild import directive, mathml, notebook, render  # noqa: E402
 from sitebuild.runner import shared_runner  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.snippets")
+# Errors under `mkdocs serve` go to the terminal through a logger of our own: through MkDocs' logger
+# they would count as errors in strict mode and stop the rebuild, which makes the server hang.
+serve_log = logging.getLogger("sitebuild.serve")
+if not serve_log.handlers:
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    serve_log.addHandler(_handler)
+    serve_log.propagate = False
 FIGURES_DIR = "assets/figures"
 
 
@@ -84,49 +92,71 @@ def on_files(files, config):
         source = Path(file.abs_src_path).read_text(encoding="utf-8")
         try:
             found = directive.find_directives(source)
-        except directive.DirectiveError as exc:
-            raise PluginError(f"docs/{file.src_uri}: {exc}") from None
-        _build.directives[file.src_uri] = found
-        for item in found:
-            path = _snippet_path(item, file.src_uri)
+            paths = [_snippet_path(item, file.src_uri) for item in found]
+        except (directive.DirectiveError, PluginError):
+            if _build.command == "serve":
+                continue  # reported on the page itself, in on_page_markdown
+            raise
+        for path in paths:
             if _build.execute and path not in _build.futures:
                 _build.futures[path] = _build.runner.submit(path)
     return files
 
 
 def on_page_markdown(markdown, page, config, files):
-    found = directive.find_directives(markdown)
-    if not found:
+    if notebook.is_notebook(page):
+        notebook.describe(page)
         return markdown
+    try:
+        found = directive.find_directives(markdown)
+    except directive.DirectiveError as exc:
+        return _problem(f"docs/{page.file.src_uri}: {exc}", markdown)
     slots = _build.slots.setdefault(page.file.src_uri, {})
-    url_prefix = get_relative_url(FIGURES_DIR, page.file.url) + "/"
     pieces, position = [], 0
     for number, item in enumerate(found):
-        path = _snippet_path(item, page.file.src_uri)
-        source = path.read_text(encoding="utf-8")
-        title = path.relative_to(_build.root).as_posix()
         pieces.append(markdown[position : item.span[0]])
-        pieces.append(render.code_markdown(source, title, item.indent))
         position = item.span[1]
-        if not _build.execute:
-            continue
-        result = _result_for(path)
-        problem = render.error_message(result, f"docs/{page.file.src_uri}", item.lineno, item.raises)
-        if problem:
-            raise PluginError(problem)
-        if result.figures and not item.alt:
-            raise PluginError(
-                f"docs/{page.file.src_uri}, line {item.lineno}: {title} draws a figure; "
-                'give it alt text: @snippet … alt="what the figure shows"'
-            )
-        for figure in result.figures:
-            light, dark = render.figure_file_names(figure.light, figure.dark)
-            _build.figures[light], _build.figures[dark] = figure.light, figure.dark
         token = f"SNIPPETSLOT{number}X"
-        slots[token] = render.output_html(result, item.raises) + render.figures_html(result, item.alt or "", url_prefix)
-        pieces.append(f"\n\n{item.indent}{token}\n")
+        try:
+            code, slots[token] = _render(item, page)
+        except PluginError as exc:
+            code, slots[token] = _problem(str(exc), indent=item.indent), ""
+        pieces.append(code + f"\n\n{item.indent}{token}\n")
     pieces.append(markdown[position:])
     return "".join(pieces)
+
+
+def _render(item: directive.Directive, page) -> tuple[str, str]:
+    """Markdown for the snippet's code and HTML for its output and figures (or a PluginError)."""
+    path = _snippet_path(item, page.file.src_uri)
+    title = path.relative_to(_build.root).as_posix()
+    code = render.code_markdown(path.read_text(encoding="utf-8"), title, item.indent)
+    if not _build.execute:
+        return code, ""
+    result = _result_for(path)
+    problem = render.error_message(result, f"docs/{page.file.src_uri}", item.lineno, item.raises)
+    if problem:
+        raise PluginError(problem)
+    if result.figures and not item.alt:
+        raise PluginError(
+            f"docs/{page.file.src_uri}, line {item.lineno}: {title} draws a figure; "
+            'give it alt text: @snippet … alt="what the figure shows"'
+        )
+    for figure in result.figures:
+        light, dark = render.figure_file_names(figure.light, figure.dark)
+        _build.figures[light], _build.figures[dark] = figure.light, figure.dark
+    url_prefix = get_relative_url(FIGURES_DIR, page.file.url) + "/"
+    output = render.output_html(result, item.raises) + render.figures_html(result, item.alt or "", url_prefix)
+    return code, output
+
+
+def _problem(message: str, markdown: str = "", indent: str = "") -> str:
+    """`mkdocs build` stops on a broken snippet. `mkdocs serve` reports it, shows it on the page
+    and keeps serving (MkDocs would otherwise hold every request until the error is fixed)."""
+    if _build.command != "serve":
+        raise PluginError(message)
+    serve_log.error(message)
+    return render.problem_markdown(message, indent) + "\n\n" + markdown
 
 
 def on_page_content(html, page, config, files):

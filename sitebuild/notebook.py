@@ -7,6 +7,7 @@ every other page; and the execution switch of the hook (SITE_EXECUTE=0) also tur
 
 from __future__ import annotations
 
+import json
 import re
 
 from sitebuild.mathml import render_dollar_math
@@ -30,6 +31,18 @@ def is_notebook(page) -> bool:
     return page.file.src_uri.endswith(".ipynb")
 
 
+def describe(page) -> None:
+    """Give the notebook's page the description stored in its metadata (for search engines)."""
+    metadata = json.loads(page.markdown or "{}").get("metadata", {})
+    if metadata.get("description"):
+        page.meta["description"] = metadata["description"]
+
+
+def _unwanted(script: str) -> bool:
+    # MathJax from a CDN, and the empty <script src=""> left where its URL would go.
+    return bool(_MATHJAX.search(script)) or script.startswith('<script src="">')
+
+
 def clean_page(page_html: str) -> str:
-    page_html = _SCRIPT.sub(lambda m: "" if _MATHJAX.search(m.group(0)) else m.group(0), page_html)
+    page_html = _SCRIPT.sub(lambda m: "" if _unwanted(m.group(0)) else m.group(0), page_html)
     return _MARKDOWN_CELL.sub(lambda m: m.group(1) + render_dollar_math(m.group(2)) + m.group(3), page_html)

@@ -73,3 +73,10 @@ def error_message(result: SnippetResult, page: str, directive_line: int, expecte
     if result.error is None and expected:
         return f"{result.path}: expected to raise {expected}, but it finished without an exception {used}"
     return None
+
+
+def problem_markdown(message: str, indent: str = "") -> str:
+    """A visible error box for `mkdocs serve`, so the contributor sees what broke where they look."""
+    lines = ['!!! failure "This snippet failed (mkdocs build would stop here)"', "", "    ```text"]
+    lines += ["    " + line for line in message.splitlines()] + ["    ```"]
+    return "\n".join(indent + line if line else line for line in lines)

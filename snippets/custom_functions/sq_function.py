@@ -1,0 +1,25 @@
+import torch
+
+
+class SQ(torch.autograd.Function):
+    """y = x**2, with its backward pass written by hand."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)  # backward will need x to compute 2x
+        return x**2
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        # Chain rule: d(loss)/dx = d(loss)/dy * dy/dx = grad_output * 2x
+        return grad_output * 2 * x
+
+
+x = torch.tensor(2.0, requires_grad=True)
+y = SQ.apply(x)
+print("y = SQ(x) at x = 2:", y)
+print("y.grad_fn.name():", y.grad_fn.name())
+
+y.backward()
+print("dy/dx at x = 2:", x.grad)

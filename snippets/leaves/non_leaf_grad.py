@@ -1,0 +1,8 @@
+import torch
+
+x = torch.tensor(2.0, requires_grad=True)
+y = x**2
+y.backward()
+
+print("x.grad (a leaf):", x.grad)
+print("y.grad (not a leaf):", y.grad)

@@ -1,0 +1,15 @@
+import matplotlib.pyplot as plt
+import torch
+
+x = torch.linspace(-10, 10, 10, requires_grad=True)
+y = x**2
+y.sum().backward()  # x.grad now holds dy/dx = 2x at every point
+
+fig, ax = plt.subplots()
+ax.plot(x.detach().numpy(), y.detach().numpy(), marker="o", label="y = x**2")
+ax.plot(x.detach().numpy(), x.grad.numpy(), marker="s", label="dy/dx")
+ax.set_xlabel("x")
+ax.set_ylabel("value")
+ax.set_title("x**2 and its derivative")
+ax.legend()
+plt.show()

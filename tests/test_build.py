@@ -1,0 +1,145 @@
+"""How `mkdocs build` treats good and bad snippets, on small scratch projects using the real hook."""
+
+from __future__ import annotations
+
+import re
+
+from pages import read_snippets
+from scratch import make_project, mkdocs
+
+GOOD = {
+    "hello.py": 'print("<script>alert(1)</script> & more")\n',
+    "plot.py": """
+        import matplotlib.pyplot as plt
+        plt.plot([0, 1, 2], [0, 1, 4], label="x squared")
+        plt.legend()
+        plt.show()
+    """,
+    "raises.py": """
+        import torch
+        x = torch.ones(3, requires_grad=True)
+        print("shape:", tuple(x.shape))
+        (x * 2).backward()
+    """,
+}
+
+GOOD_PAGE = """
+    # Good
+
+    Inline $\\frac{dy}{dx} = 2x$.
+
+    @snippet hello.py
+
+    !!! note "Nested"
+
+        @snippet plot.py alt="A parabola through three points"
+
+    @snippet raises.py raises=RuntimeError
+
+    ```text
+    @snippet inside/a/fence/is/left/alone.py
+    ```
+"""
+
+
+def test_good_build_renders_code_output_figures_and_math(tmp_path):
+    project = make_project(tmp_path, {"index.md": GOOD_PAGE}, GOOD)
+    done = mkdocs(project, "build")
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"Snippets: 3 ran, 0 from the cache", done.stderr)
+    page = (project / "site" / "index.html").read_text(encoding="utf-8")
+    snippets = read_snippets(page)
+
+    # Code: titled with its path and byte-identical to the file.
+    for name in GOOD:
+        assert snippets.code[f"snippets/{name}"] == (project / "snippets" / name).read_text(encoding="utf-8")
+
+    # Output is escaped: a printed <script> is text, never markup.
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
+    assert "<script>alert(1)" not in page
+    assert snippets.output["snippets/hello.py"] == "<script>alert(1)</script> & more\n"
+
+    # An expected exception shows its last line under the output printed before it.
+    assert snippets.output["snippets/raises.py"] == "shape: (3,)\n"
+    assert "RuntimeError: grad can be implicitly created only for scalar outputs" in snippets.warnings["snippets/raises.py"]
+
+    # Figures: a light and a dark variant, written into the site (never into docs/), with alt text.
+    images = re.findall(r'<img src="([^"]+)" alt="A parabola through three points"', page)
+    assert [src.rsplit("#", 1)[1] for src in images] == ["only-light", "only-dark"]
+    for src in images:
+        assert (project / "site" / src.split("#")[0]).is_file()
+    assert sorted(p.name for p in (project / "docs").iterdir()) == ["index.md"]
+
+    # Math is MathML, with no TeX left behind.
+    assert "<math" in page and "\\frac" not in page
+
+    # The fenced example stays as it was written.
+    assert "@snippet inside/a/fence/is/left/alone.py" in page
+
+
+def test_rebuild_takes_every_snippet_from_the_cache(tmp_path):
+    project = make_project(tmp_path, {"index.md": GOOD_PAGE}, GOOD)
+    assert mkdocs(project, "build").returncode == 0
+    again = mkdocs(project, "build")
+    assert again.returncode == 0, again.stderr
+    assert "Snippets: 0 ran, 3 from the cache" in again.stderr
+
+
+def _failing_build(tmp_path, snippet: str, page: str = "@snippet bad.py\n", env=None):
+    project = make_project(tmp_path, {"index.md": "# Page\n\n" + page}, {"bad.py": snippet})
+    (project / "site").mkdir()
+    (project / "site" / "index.html").write_text("an old page that looks fine", encoding="utf-8")
+    done = mkdocs(project, "build", env=env)
+    assert done.returncode != 0
+    assert not (project / "site").exists(), "a failed build must not leave a site behind"
+    return done.stderr
+
+
+def test_raising_snippet_fails_the_build_with_file_line_and_page(tmp_path):
+    stderr = _failing_build(tmp_path, 'print("ok")\nvalue = 1 / 0\n')
+    assert "snippets/bad.py:2: ZeroDivisionError: division by zero (used by docs/index.md, line 3)" in stderr
+
+
+def test_syntax_error_fails_the_build(tmp_path):
+    stderr = _failing_build(tmp_path, "x = 1\ny = (2\n")
+    assert re.search(r"snippets/bad\.py:\d: SyntaxError", stderr)
+    assert "docs/index.md" in stderr
+
+
+def test_timeout_fails_the_build(tmp_path):
+    stderr = _failing_build(tmp_path, "import time\ntime.sleep(30)\n", env={"SNIPPET_TIMEOUT": "2"})
+    assert "snippets/bad.py: TimeoutError: the snippet did not finish: it ran longer than the 2 s timeout" in stderr
+
+
+def test_missing_snippet_file_fails_the_build(tmp_path):
+    stderr = _failing_build(tmp_path, 'print("unused")\n', page="@snippet not_there.py\n")
+    assert "docs/index.md, line 3: no snippet file snippets/not_there.py" in stderr
+
+
+def test_expected_exception_that_never_comes_fails_the_build(tmp_path):
+    stderr = _failing_build(tmp_path, 'print("fine")\n', page="@snippet bad.py raises=RuntimeError\n")
+    assert "snippets/bad.py: expected to raise RuntimeError, but it finished without an exception" in stderr
+
+
+def test_other_exception_than_expected_fails_the_build(tmp_path):
+    stderr = _failing_build(tmp_path, "raise KeyError('k')\n", page="@snippet bad.py raises=RuntimeError\n")
+    assert "snippets/bad.py:1: KeyError: 'k'" in stderr
+
+
+def test_figure_without_alt_text_fails_the_build(tmp_path):
+    stderr = _failing_build(tmp_path, "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()\n")
+    assert 'give it alt text: @snippet … alt="what the figure shows"' in stderr
+
+
+def test_unknown_directive_option_fails_the_build(tmp_path):
+    stderr = _failing_build(tmp_path, 'print("x")\n', page="@snippet bad.py colour=red\n")
+    assert "unknown option 'colour=red'" in stderr
+
+
+def test_execution_switch_renders_code_without_running(tmp_path):
+    project = make_project(tmp_path, {"index.md": "# Page\n\n@snippet slow.py\n"}, {"slow.py": "raise SystemExit(3)\n"})
+    done = mkdocs(project, "build", env={"SITE_EXECUTE": "0"})
+    assert done.returncode == 0, done.stderr
+    page = (project / "site" / "index.html").read_text(encoding="utf-8")
+    assert read_snippets(page).code == {"snippets/slow.py": "raise SystemExit(3)\n"}
+    assert "snippet-output" not in page

@@ -74,6 +74,13 @@ def restyle_dark(fig) -> None:
                 if new is not None:
                     put(new)
     for ax in fig.axes:
+        for text in ax.texts:  # annotation arrows are not reached by findobj()
+            arrow = getattr(text, "arrow_patch", None)
+            if arrow is not None:
+                for get, put in ((arrow.get_facecolor, arrow.set_facecolor), (arrow.get_edgecolor, arrow.set_edgecolor)):
+                    new = _flip_grey(get())
+                    if new is not None:
+                        put(new)
         ax.tick_params(colors=DARK_FOREGROUND, which="both")
         for spine in ax.spines.values():
             spine.set_edgecolor(DARK_FOREGROUND)

@@ -29,7 +29,7 @@ from importlib import metadata
 from pathlib import Path
 
 # Bump when a change here or in child.py/figures.py changes what a result contains.
-RUNNER_VERSION = "2"
+RUNNER_VERSION = "3"
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS_DIR = REPO_ROOT / "snippets"

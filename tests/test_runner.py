@@ -196,3 +196,19 @@ def test_snippet_runs_in_an_empty_folder(write, runner):
         print(os.listdir("."))
     """)
     assert runner.run(path).stdout == "[]\n"
+
+
+def test_dark_variant_turns_grey_ink_light_and_keeps_colours(write, runner):
+    path = write("ink.py", """
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 1], color="tab:blue", label="coloured line")
+        ax.annotate("", xy=(1, 0), xytext=(0, 1), arrowprops=dict(arrowstyle="->", color="black"))
+        ax.set_title("black title")
+        plt.show()
+    """)
+    figure = runner.run(path).figures[0]
+    assert "#1f77b4" in figure.light and "#1f77b4" in figure.dark  # the data keeps its colour
+    assert "stroke: #000000" in figure.light
+    assert "stroke: #000000" not in figure.dark  # spines, ticks and the arrow are light on dark
+    assert "fill: #ffffff" in figure.light and "fill: #ffffff" not in figure.dark  # no white paper

@@ -1,0 +1,63 @@
+"""The real site: every snippet is on a page, and what a page shows is what the file prints."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pages import read_snippets
+from sitebuild.directive import find_directives
+from sitebuild.runner import normalize_output
+
+ROOT = Path(__file__).resolve().parent.parent
+SNIPPET_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "snippets").rglob("*.py"))
+
+
+def _shown_on_pages(site: Path):
+    """Every snippet block of every built page: path -> (page, code shown, output shown)."""
+    shown = {}
+    for page in sorted(site.rglob("*.html")):
+        reader = read_snippets(page.read_text(encoding="utf-8"))
+        for path, code in reader.code.items():
+            if path.startswith("snippets/"):
+                shown[path] = (page, code, reader.output.get(path), reader.warnings.get(path, ""))
+    return shown
+
+
+def test_every_snippet_is_used_by_a_page():
+    used = set()
+    for page in (ROOT / "docs").rglob("*.md"):
+        used |= {f"snippets/{d.path}" for d in find_directives(page.read_text(encoding="utf-8"))}
+    assert sorted(set(SNIPPET_FILES) - used) == []
+
+
+def test_every_snippet_ends_with_one_newline():
+    """The copy button copies the code block's text, which ends with exactly one newline."""
+    for name in SNIPPET_FILES:
+        text = (ROOT / name).read_text(encoding="utf-8")
+        assert text.endswith("\n") and not text.endswith("\n\n"), name
+
+
+@pytest.mark.parametrize("name", SNIPPET_FILES)
+def test_snippet_run_with_python_prints_what_its_page_shows(name, built_site, tmp_path):
+    """The copy-paste promise: `python snippets/x/y.py` in an empty folder prints the page's output."""
+    shown = _shown_on_pages(built_site)
+    assert name in shown, f"{name} is on no built page"
+    page, code, output, shown_stderr = shown[name]
+    assert code == (ROOT / name).read_text(encoding="utf-8"), f"the code on {page} differs from {name}"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / name)],
+        cwd=tmp_path,  # an empty folder
+        env=dict(os.environ, MPLBACKEND="Agg"),  # plt.show() returns at once instead of opening a window
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert normalize_output(done.stdout) == (output or "")
+    if done.returncode != 0:  # only a snippet the page marks as raising may fail, with that error
+        last_line = done.stderr.strip().splitlines()[-1]
+        assert last_line in shown_stderr, done.stderr

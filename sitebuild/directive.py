@@ -1,10 +1,11 @@
 """The one-line directive a page uses to include a snippet, and its parser.
 
-    @snippet derivatives/x_squared.py
-    @snippet plotting/relu.py alt="ReLU and its derivative"
-    @snippet plotting/non_scalar_backward.py raises=RuntimeError
+    @snippet snippets/derivatives/x_squared.py
+    @snippet snippets/plotting/relu.py alt="ReLU and its derivative"
+    @snippet snippets/plotting/non_scalar_backward.py raises=RuntimeError
 
-The path is relative to snippets/. The line may be indented (inside an admonition or a collapsible
+The path is relative to the project root (the folder of mkdocs.yml) and lies under snippets/, so it
+reads exactly as the code block's title and can be found with grep. The line may be indented (inside an admonition or a collapsible
 block); the rendered code, output and figures keep that indentation.
 """
 
@@ -24,7 +25,7 @@ class DirectiveError(ValueError):
 
 @dataclass(frozen=True)
 class Directive:
-    path: str  # relative to snippets/
+    path: str  # relative to the project root, e.g. "snippets/derivatives/x_squared.py"
     lineno: int  # line of the page it stands on (1-based)
     indent: str
     alt: str | None = None
@@ -51,7 +52,7 @@ def _parse(match: re.Match, lineno: int) -> Directive:
     except ValueError as exc:
         raise DirectiveError(f"line {lineno}: cannot read '@snippet {args}': {exc}") from None
     if not words or "=" in words[0]:
-        raise DirectiveError(f"line {lineno}: '@snippet' needs a path relative to snippets/, e.g. '@snippet derivatives/x_squared.py'")
+        raise DirectiveError(f"line {lineno}: '@snippet' needs a path, e.g. '@snippet snippets/derivatives/x_squared.py'")
     options = {}
     for word in words[1:]:
         key, sep, value = word.partition("=")

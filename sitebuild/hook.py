@@ -6,7 +6,8 @@ then replaced by the snippet's code, output and figures. Figures are written int
 never into docs/, so `mkdocs serve` does not rebuild in a loop.
 
 Switches (environment variables):
-    SITE_EXECUTE=0        render code only: run no snippet and no notebook (a fast preview)
+    SITE_EXECUTE=0        render the snippets' code only, without running them (the lab notebook
+                          has its own switch in mkdocs.yml: LAB_EXECUTE=false)
     SNIPPET_TIMEOUT=60    seconds a snippet may run
     SNIPPET_CACHE=path    where results are cached (default .cache/snippets); "off" disables it
 """
@@ -78,7 +79,6 @@ def on_config(config):
     _build = Build(_command, root)
     if _build.execute:
         _build.runner.start()  # torch imports in the warm process while MkDocs reads the pages
-    notebook.configure(config, execute=_build.execute)
     return config
 
 
@@ -206,9 +206,9 @@ _site_dir: str | None = None
 
 
 def _snippet_path(item: directive.Directive, page: str) -> Path:
-    path = (_build.snippets / item.path).resolve()
+    path = (_build.root / item.path).resolve()
     if not path.is_file() or _build.snippets.resolve() not in path.parents:
-        raise PluginError(f"docs/{page}, line {item.lineno}: no snippet file snippets/{item.path}")
+        raise PluginError(f"docs/{page}, line {item.lineno}: no snippet file {item.path} (paths start with snippets/)")
     return path
 
 

@@ -2,7 +2,8 @@
 
 Two fixes on its output: nbconvert's template loads MathJax from a CDN (nothing on this site may load
 from another host), so that script is removed and the notebook's $…$ math becomes MathML like
-every other page; and the execution switch of the hook (SITE_EXECUTE=0) also turns off the notebook's.
+every other page. The notebook has its own execution switch in mkdocs.yml (LAB_EXECUTE=false);
+the hook's SITE_EXECUTE=0 turns off the snippets only.
 """
 
 from __future__ import annotations
@@ -19,12 +20,6 @@ _MATHJAX = re.compile(r"mathjax", re.IGNORECASE)
 _MARKDOWN_CELL = re.compile(
     r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)', re.DOTALL
 )
-
-
-def configure(config, execute: bool) -> None:
-    plugin = config.plugins.get(PLUGIN)
-    if plugin is not None and not execute:
-        plugin.config["execute"] = False
 
 
 def is_notebook(page) -> bool:

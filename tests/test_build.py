@@ -28,16 +28,16 @@ GOOD_PAGE = """
 
     Inline $\\frac{dy}{dx} = 2x$.
 
-    @snippet hello.py
+    @snippet snippets/hello.py
 
     !!! note "Nested"
 
-        @snippet plot.py alt="A parabola through three points"
+        @snippet snippets/plot.py alt="A parabola through three points"
 
-    @snippet raises.py raises=RuntimeError
+    @snippet snippets/raises.py raises=RuntimeError
 
     ```text
-    @snippet inside/a/fence/is/left/alone.py
+    @snippet snippets/inside/a/fence/is/left/alone.py
     ```
 """
 
@@ -74,7 +74,7 @@ def test_good_build_renders_code_output_figures_and_math(tmp_path):
     assert "<math" in page and "\\frac" not in page
 
     # The fenced example stays as it was written.
-    assert "@snippet inside/a/fence/is/left/alone.py" in page
+    assert "@snippet snippets/inside/a/fence/is/left/alone.py" in page
 
 
 def test_rebuild_takes_every_snippet_from_the_cache(tmp_path):
@@ -85,7 +85,7 @@ def test_rebuild_takes_every_snippet_from_the_cache(tmp_path):
     assert "Snippets: 0 ran, 3 from the cache" in again.stderr
 
 
-def _failing_build(tmp_path, snippet: str, page: str = "@snippet bad.py\n", env=None):
+def _failing_build(tmp_path, snippet: str, page: str = "@snippet snippets/bad.py\n", env=None):
     project = make_project(tmp_path, {"index.md": "# Page\n\n" + page}, {"bad.py": snippet})
     (project / "site").mkdir()
     (project / "site" / "index.html").write_text("an old page that looks fine", encoding="utf-8")
@@ -112,17 +112,17 @@ def test_timeout_fails_the_build(tmp_path):
 
 
 def test_missing_snippet_file_fails_the_build(tmp_path):
-    stderr = _failing_build(tmp_path, 'print("unused")\n', page="@snippet not_there.py\n")
-    assert "docs/index.md, line 3: no snippet file snippets/not_there.py" in stderr
+    stderr = _failing_build(tmp_path, 'print("unused")\n', page="@snippet snippets/not_there.py\n")
+    assert "docs/index.md, line 3: no snippet file snippets/not_there.py (paths start with snippets/)" in stderr
 
 
 def test_expected_exception_that_never_comes_fails_the_build(tmp_path):
-    stderr = _failing_build(tmp_path, 'print("fine")\n', page="@snippet bad.py raises=RuntimeError\n")
+    stderr = _failing_build(tmp_path, 'print("fine")\n', page="@snippet snippets/bad.py raises=RuntimeError\n")
     assert "snippets/bad.py: expected to raise RuntimeError, but it finished without an exception" in stderr
 
 
 def test_other_exception_than_expected_fails_the_build(tmp_path):
-    stderr = _failing_build(tmp_path, "raise KeyError('k')\n", page="@snippet bad.py raises=RuntimeError\n")
+    stderr = _failing_build(tmp_path, "raise KeyError('k')\n", page="@snippet snippets/bad.py raises=RuntimeError\n")
     assert "snippets/bad.py:1: KeyError: 'k'" in stderr
 
 
@@ -132,12 +132,12 @@ def test_figure_without_alt_text_fails_the_build(tmp_path):
 
 
 def test_unknown_directive_option_fails_the_build(tmp_path):
-    stderr = _failing_build(tmp_path, 'print("x")\n', page="@snippet bad.py colour=red\n")
+    stderr = _failing_build(tmp_path, 'print("x")\n', page="@snippet snippets/bad.py colour=red\n")
     assert "unknown option 'colour=red'" in stderr
 
 
 def test_execution_switch_renders_code_without_running(tmp_path):
-    project = make_project(tmp_path, {"index.md": "# Page\n\n@snippet slow.py\n"}, {"slow.py": "raise SystemExit(3)\n"})
+    project = make_project(tmp_path, {"index.md": "# Page\n\n@snippet snippets/slow.py\n"}, {"slow.py": "raise SystemExit(3)\n"})
     done = mkdocs(project, "build", env={"SITE_EXECUTE": "0"})
     assert done.returncode == 0, done.stderr
     page = (project / "site" / "index.html").read_text(encoding="utf-8")

@@ -18,7 +18,7 @@ import pytest
 
 from scratch import make_project
 
-PAGES = {"index.md": "# Serve\n\n@snippet a.py\n\n@snippet b.py\n"}
+PAGES = {"index.md": "# Serve\n\n@snippet snippets/a.py\n\n@snippet snippets/b.py\n"}
 SNIPPETS = {"a.py": 'print("a, version 1")\n', "b.py": 'print("b, version 1")\n'}
 
 

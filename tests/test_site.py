@@ -31,7 +31,7 @@ def _shown_on_pages(site: Path):
 def test_every_snippet_is_used_by_a_page():
     used = set()
     for page in (ROOT / "docs").rglob("*.md"):
-        used |= {f"snippets/{d.path}" for d in find_directives(page.read_text(encoding="utf-8"))}
+        used |= {d.path for d in find_directives(page.read_text(encoding="utf-8"))}
     assert sorted(set(SNIPPET_FILES) - used) == []
 
 

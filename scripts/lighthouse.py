@@ -1,0 +1,246 @@
+"""Run Lighthouse on every page of the built site and print one table of scores.
+
+    python scripts/lighthouse.py                 # build the site into a temporary folder, then audit it
+    python scripts/lighthouse.py --site site/    # audit a site that is already built
+    python scripts/lighthouse.py --keep reports/ # also keep each page's JSON report
+
+Needs `npm ci` (the `lighthouse` package of package.json) and Debian's chromium. The site is served
+the way a static host serves it: under the path of site_url, gzip for text, 404.html for a missing
+page (StaticSite below; the browser tests use the same server). Pages are the ones in sitemap.xml.
+Targets: accessibility, best practices and SEO 100, performance 95 or more; the exit status is 1
+when a page misses one, and the audits that cost it points are listed under the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import mimetypes
+import os
+import posixpath
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.parse
+import xml.etree.ElementTree as ET
+from functools import cached_property
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
+CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
+# The flags the browser tests use, plus --headless (Lighthouse launches chromium itself).
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CATEGORIES = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo": 100}
+
+_COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml", "application/xml")
+_TYPES = {".js": "application/javascript", ".svg": "image/svg+xml", ".json": "application/json", ".xml": "application/xml"}
+
+
+def site_path(site_url: str) -> str:
+    """The path a static host serves the site under: /derivatives-in-pytorch/ for a project site."""
+    path = urllib.parse.urlsplit(site_url).path or "/"
+    return path if path.endswith("/") else path + "/"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: StaticSite
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):  # quiet: the tests and the script report what matters
+        pass
+
+    def do_HEAD(self):
+        self._serve(body=False)
+
+    def do_GET(self):
+        self._serve(body=True)
+
+    def _serve(self, body: bool) -> None:
+        status, headers, file = self.server.respond(urllib.parse.urlsplit(self.path).path)
+        content = b""
+        if file is not None:
+            content = file.read_bytes()
+            if headers["Content-Type"].startswith(_COMPRESSIBLE):
+                headers["Vary"] = "Accept-Encoding"
+                if "gzip" in self.headers.get("Accept-Encoding", ""):
+                    content = self.server.gzipped(file, content)
+                    headers["Content-Encoding"] = "gzip"
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        if body:
+            self.wfile.write(content)
+
+
+class StaticSite(ThreadingHTTPServer):
+    """A built site served on 127.0.0.1 as GitHub Pages serves it.
+
+    Files live under `prefix` (site_url's path); a folder answers with its index.html, a folder
+    without its trailing slash is redirected, and anything missing gets 404.html with status 404.
+    Text is gzipped when the browser accepts it. Cache-Control is GitHub Pages' ten minutes.
+    """
+
+    daemon_threads = True
+
+    def __init__(self, site: Path, prefix: str):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.site = Path(site).resolve()
+        self.prefix = prefix
+        self._gzip_cache: dict[tuple, bytes] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.server_port}"
+
+    @property
+    def base_url(self) -> str:
+        return self.origin + self.prefix
+
+    def __enter__(self):
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+        self.server_close()
+
+    def gzipped(self, file: Path, content: bytes) -> bytes:
+        key = (file, len(content), file.stat().st_mtime_ns)
+        with self._lock:
+            if key not in self._gzip_cache:
+                self._gzip_cache[key] = gzip.compress(content, compresslevel=9, mtime=0)
+            return self._gzip_cache[key]
+
+    def respond(self, url_path: str) -> tuple[int, dict[str, str], Path | None]:
+        """Status, headers and the file to send (None for a redirect)."""
+        path = urllib.parse.unquote(url_path)
+        if path + "/" == self.prefix:
+            return HTTPStatus.MOVED_PERMANENTLY, {"Location": self.prefix}, None
+        if not path.startswith(self.prefix):
+            return self._not_found()
+        relative = posixpath.normpath(path[len(self.prefix) :]).lstrip("/")
+        file = (self.site / relative).resolve()
+        if file != self.site and self.site not in file.parents:
+            return self._not_found()
+        if file.is_dir():
+            if not path.endswith("/"):
+                return HTTPStatus.MOVED_PERMANENTLY, {"Location": url_path + "/"}, None
+            file = file / "index.html"
+        if not file.is_file():
+            return self._not_found()
+        return HTTPStatus.OK, self._headers(file), file
+
+    def _not_found(self):
+        page = self.site / "404.html"
+        return HTTPStatus.NOT_FOUND, self._headers(page), page
+
+    @staticmethod
+    def _headers(file: Path) -> dict[str, str]:
+        kind = _TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        if kind.startswith("text/") or kind in ("application/javascript", "application/json", "image/svg+xml"):
+            kind += "; charset=utf-8"
+        return {"Content-Type": kind, "Cache-Control": "max-age=600"}
+
+
+def site_url_of_config() -> str:
+    for line in (ROOT / "mkdocs.yml").read_text(encoding="utf-8").splitlines():
+        if line.startswith("site_url:"):
+            return line.split(":", 1)[1].strip()
+    raise SystemExit("mkdocs.yml has no site_url")
+
+
+def sitemap_pages(site: Path, site_url: str) -> list[str]:
+    """Every page of the sitemap, as a path relative to the site's root ('' for the home page)."""
+    namespace = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locations = [loc.text.strip() for loc in ET.parse(site / "sitemap.xml").getroot().findall("s:url/s:loc", namespace)]
+    return [location.removeprefix(site_url) for location in locations]
+
+
+def build_site(target: Path) -> None:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(target)], cwd=ROOT, env=env, check=True)
+
+
+def audit(url: str, report: Path) -> dict:
+    command = [
+        str(LIGHTHOUSE),
+        url,
+        "--output=json",
+        f"--output-path={report}",
+        f"--only-categories={','.join(CATEGORIES)}",
+        f"--chrome-flags={' '.join(CHROMIUM_FLAGS)}",
+        "--quiet",
+    ]
+    subprocess.run(command, env=dict(os.environ, CHROME_PATH=CHROMIUM), check=True, timeout=300)
+    return json.loads(report.read_text(encoding="utf-8"))
+
+
+def shortfalls(result: dict) -> list[str]:
+    """The audits that cost a category points, for the categories below their target."""
+    lines = []
+    for name, target in CATEGORIES.items():
+        category = result["categories"][name]
+        if round(category["score"] * 100) >= target:
+            continue
+        for ref in category["auditRefs"]:
+            audit_result = result["audits"][ref["id"]]
+            score = audit_result.get("score")
+            if ref["weight"] > 0 and score is not None and score < 1:
+                value = audit_result.get("displayValue", "")
+                lines.append(f"{name}: {ref['id']} (score {score:.2f}{', ' + value if value else ''})")
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--site", type=Path, help="a built site (default: build one now)")
+    parser.add_argument("--keep", type=Path, help="a folder to keep each page's JSON report in")
+    args = parser.parse_args()
+    if not LIGHTHOUSE.exists():
+        raise SystemExit("Lighthouse is missing: run `npm ci` at the repository's root")
+    if shutil.which(CHROMIUM) is None:
+        raise SystemExit(f"{CHROMIUM} is missing: apt-get install chromium")
+    with tempfile.TemporaryDirectory() as scratch:
+        site = args.site
+        if site is None:
+            site = Path(scratch) / "site"
+            build_site(site)
+        reports = args.keep or Path(scratch) / "reports"
+        reports.mkdir(parents=True, exist_ok=True)
+        site_url = site_url_of_config()
+        rows, problems = [], []
+        with StaticSite(site, site_path(site_url)) as server:
+            for page in sitemap_pages(site, site_url):
+                name = page or "(home)"
+                result = audit(server.base_url + page, reports / f"{(page.strip('/') or 'index').replace('/', '_')}.json")
+                scores = {key: round(result["categories"][key]["score"] * 100) for key in CATEGORIES}
+                rows.append((name, scores))
+                problems += [f"{name}: {line}" for line in shortfalls(result)]
+                if result.get("runWarnings"):
+                    problems += [f"{name}: warning: {warning}" for warning in result["runWarnings"]]
+    width = max(len(name) for name, _ in rows)
+    header = f"{'page':<{width}} | " + " | ".join(f"{key:>14}" for key in CATEGORIES)
+    print(header)
+    print("-" * len(header))
+    for name, scores in rows:
+        cells = [f"{scores[key]:>14}" for key in CATEGORIES]
+        print(f"{name:<{width}} | " + " | ".join(cells))
+    print("targets: " + ", ".join(f"{key} {'>=' if target < 100 else '='} {target}" for key, target in CATEGORIES.items()))
+    for line in problems:
+        print(line)
+    missed = [name for name, scores in rows if any(scores[key] < target for key, target in CATEGORIES.items())]
+    print("every page meets every target" if not missed else f"below target: {', '.join(missed)}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

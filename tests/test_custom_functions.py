@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from helpers import line_with, snippet_namespace, snippet_output, tensor_values
+from helpers import line_with, snippet_namespace, snippet_output, snippet_result, tensor_values
 from torch.autograd.gradcheck import GradcheckError
 
 H = 1e-3
@@ -91,19 +91,16 @@ def test_wrong_backward_ignores_the_chain_rule():
     assert wrong[0] != pytest.approx(central_difference(three_square, x), rel=1e-2)
 
 
-def test_wrong_gradcheck_prints_false():
-    assert line_with(snippet_output("custom_functions/wrong_gradcheck.py"), "gradcheck passes:") == (
-        "gradcheck passes: False"
-    )
+def test_wrong_gradcheck_prints_false_then_names_the_mistake():
+    result = snippet_result("custom_functions/wrong_gradcheck.py")
+    assert line_with(result.stdout, "gradcheck passes:") == "gradcheck passes: False"
+    assert result.error.type == "GradcheckError"
+    assert "backward not multiplied by grad_output" in result.error.message
+    with pytest.raises(GradcheckError, match="backward not multiplied by grad_output"):
+        snippet_namespace("custom_functions/wrong_gradcheck.py")
 
 
-@pytest.mark.parametrize("snippet", ["custom_functions/wrong_backward.py", "custom_functions/wrong_gradcheck.py"])
-def test_the_seeds_wrong_sq_fails_gradcheck(snippet):
-    wrong = snippet_namespace(snippet)["WrongSQ"]
+def test_the_seeds_wrong_sq_fails_gradcheck():
+    wrong = snippet_namespace("custom_functions/wrong_backward.py")["WrongSQ"]
     x = torch.tensor([-1.5, 0.7, 2.0], dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(wrong.apply, (x,), raise_exception=False) is False
-
-
-def test_wrong_gradcheck_error_names_the_mistake():
-    with pytest.raises(GradcheckError, match="backward not multiplied by grad_output"):
-        snippet_namespace("custom_functions/wrong_gradcheck_error.py")

@@ -14,5 +14,10 @@ class WrongSQ(torch.autograd.Function):
 
 
 x = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+
+# With raise_exception=False, gradcheck answers True or False.
 ok = torch.autograd.gradcheck(WrongSQ.apply, (x,), raise_exception=False)
 print("gradcheck passes:", ok)
+
+# By default it raises, and its message names the mistake.
+torch.autograd.gradcheck(WrongSQ.apply, (x,))

@@ -3,6 +3,7 @@
     python scripts/lighthouse.py                 # build the site into a temporary folder, then audit it
     python scripts/lighthouse.py --site site/    # audit a site that is already built
     python scripts/lighthouse.py --keep reports/ # also keep each page's JSON report
+    python scripts/lighthouse.py --page lab/     # one page (repeatable)
 
 Needs `npm ci` (the `lighthouse` package of package.json) and Debian's chromium. The site is served
 the way a static host serves it: under the path of site_url, gzip for text, 404.html for a missing
@@ -26,7 +27,6 @@ import tempfile
 import threading
 import urllib.parse
 import xml.etree.ElementTree as ET
-from functools import cached_property
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -112,6 +112,11 @@ class StaticSite(ThreadingHTTPServer):
     def __exit__(self, *exc):
         self.shutdown()
         self.server_close()
+
+    def handle_error(self, request, client_address):
+        # A browser that drops a connection (Lighthouse closing its tab) is not the site's problem.
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
 
     def gzipped(self, file: Path, content: bytes) -> bytes:
         key = (file, len(content), file.stat().st_mtime_ns)
@@ -204,6 +209,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", type=Path, help="a built site (default: build one now)")
     parser.add_argument("--keep", type=Path, help="a folder to keep each page's JSON report in")
+    parser.add_argument("--page", action="append", help="audit only this page (e.g. derivatives/; repeatable)")
     args = parser.parse_args()
     if not LIGHTHOUSE.exists():
         raise SystemExit("Lighthouse is missing: run `npm ci` at the repository's root")
@@ -219,7 +225,11 @@ def main() -> int:
         site_url = site_url_of_config()
         rows, problems = [], []
         with StaticSite(site, site_path(site_url)) as server:
-            for page in sitemap_pages(site, site_url):
+            pages = sitemap_pages(site, site_url)
+            unknown = set(args.page or []) - set(pages)
+            if unknown:
+                raise SystemExit(f"not in the sitemap: {', '.join(sorted(unknown))}")
+            for page in args.page or pages:
                 name = page or "(home)"
                 result = audit(server.base_url + page, reports / f"{(page.strip('/') or 'index').replace('/', '_')}.json")
                 scores = {key: round(result["categories"][key]["score"] * 100) for key in CATEGORIES}

@@ -20,8 +20,12 @@ def _to_mathml(tex: str, display: str) -> str:
     return convert(html.unescape(tex).strip(), display=display)
 
 
+# Display math gets tabindex="0": on a narrow screen a long formula scrolls sideways, and a scrolling
+# region must be reachable from the keyboard.
+
+
 def render_math(page_html: str) -> str:
-    page_html = _BLOCK.sub(lambda m: f'<div class="math-display">{_to_mathml(m["tex"], "block")}</div>', page_html)
+    page_html = _BLOCK.sub(lambda m: f'<div class="math-display" tabindex="0">{_to_mathml(m["tex"], "block")}</div>', page_html)
     return _INLINE.sub(lambda m: _to_mathml(m["tex"], "inline"), page_html)
 
 
@@ -32,5 +36,5 @@ _NB_INLINE = re.compile(r"(?<![\\$])\$(?P<tex>[^$\n]+?)\$(?!\$)")
 
 def render_dollar_math(fragment: str) -> str:
     """Convert $$…$$ and $…$ in an HTML fragment of prose (never run it over code)."""
-    fragment = _NB_BLOCK.sub(lambda m: f'<div class="math-display">{_to_mathml(m["tex"], "block")}</div>', fragment)
+    fragment = _NB_BLOCK.sub(lambda m: f'<div class="math-display" tabindex="0">{_to_mathml(m["tex"], "block")}</div>', fragment)
     return _NB_INLINE.sub(lambda m: _to_mathml(m["tex"], "inline"), fragment)

@@ -27,16 +27,24 @@ children, the notebook kernel) of RSS, and of PSS. RSS counts the pages forked c
 warm server once per child, so it overstates; PSS divides shared pages among the processes sharing them.
 
 Serve latency: a scratch copy is served by `mkdocs serve --livereload`; a snippet file is saved with a
-new print() and the page that shows it is polled (every 20 ms) until the new output is served.
+new print() and the page that shows it is polled (every 20 ms) until the new output is served; then
+the same for a Markdown page. The log of each rebuild says which snippets ran.
+
+CPU: the script makes itself the reaper of every process it starts (PR_SET_CHILD_SUBREAPER), so the
+CPU seconds of a case include the warm server, its children and the kernels. What the rest of the
+machine used meanwhile is reported too: on a busy machine the cold build, which uses both cores,
+suffers more than the one-core peer, so compare figures taken on a quiet machine (--quiet-wait).
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import datetime
 import json
 import os
 import platform
+import resource
 import shutil
 import socket
 import statistics
@@ -56,7 +64,7 @@ from sitebuild.directive import find_directives  # noqa: E402
 
 PYTHON = sys.executable
 SITE_PARTS = ("docs", "snippets", "sitebuild", "mkdocs.yml")  # everything `mkdocs build` reads
-EDITED_SNIPPET = "derivatives/x_squared.py"
+EDITED_SNIPPET = "snippets/derivatives/x_squared.py"
 EDITED_PAGE_URL = "derivatives/"
 EDITED_MARKDOWN = "derivatives.md"
 
@@ -86,7 +94,59 @@ def copy_site(target: Path) -> Path:
     return target
 
 
+def become_subreaper() -> bool:
+    """Orphans of our children (the warm server once MkDocs exits) become ours, so their CPU counts."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def reap_orphans(deadline: float = 60) -> None:
+    """Wait for every process left behind by a case; only called while no other child of ours runs."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.01)
+
+
+def _machine_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU time of the whole machine so far, from /proc/stat."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields) - idle, sum(fields)
+
+
+class Meter:
+    """CPU seconds used by our processes during a case, and cores busy with anything else."""
+
+    def __enter__(self):
+        self._cpu = self._children_cpu()
+        self._jiffies = _machine_jiffies()
+        self._started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        reap_orphans()
+        wall = time.perf_counter() - self._started
+        self.cpu = self._children_cpu() - self._cpu
+        busy, total = _machine_jiffies()
+        busy_cores = (busy - self._jiffies[0]) / max(1, total - self._jiffies[1]) * (os.cpu_count() or 1)
+        self.others = max(0.0, busy_cores - self.cpu / wall)  # average cores used by other processes
+        return False
+
+    @staticmethod
+    def _children_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+
 def timed(command: list[str], cwd: Path, env: dict, memory: "TreeMemory | None" = None) -> float:
+    """Seconds from starting the command to its exit (what a person at the terminal waits)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     if memory is not None:
@@ -98,6 +158,23 @@ def timed(command: list[str], cwd: Path, env: dict, memory: "TreeMemory | None" 
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{output.decode(errors='replace')}")
     return seconds
+
+
+def machine_others(seconds: float = 1.0) -> float:
+    """Cores busy right now (we run nothing meanwhile)."""
+    before = _machine_jiffies()
+    time.sleep(seconds)
+    after = _machine_jiffies()
+    return (after[0] - before[0]) / max(1, after[1] - before[1]) * (os.cpu_count() or 1)
+
+
+def wait_until_quiet(limit: float, threshold: float = 0.25) -> float:
+    """Wait (up to `limit` seconds) for a second in which other processes use under `threshold` cores."""
+    end = time.monotonic() + limit
+    while True:
+        busy = machine_others()
+        if busy < threshold or time.monotonic() > end:
+            return busy
 
 
 class TreeMemory:
@@ -186,7 +263,7 @@ def snippets_in_page_order(site: Path) -> list[Path]:
         if not page.endswith(".md"):
             continue
         for item in find_directives((site / "docs" / page).read_text(encoding="utf-8")):
-            path = site / "snippets" / item.path
+            path = site / item.path  # "snippets/<lesson>/<file>.py", relative to mkdocs.yml
             if path not in found:
                 found.append(path)
     return found
@@ -205,11 +282,9 @@ def caches(work: Path) -> dict:
     return {"SNIPPET_CACHE": str(folder / "snippets"), "LAB_CACHE_DIR": str(folder / "mkdocs-jupyter")}
 
 
-def case_cold_and_warm(site: Path, work: Path, env: dict) -> tuple[float, float]:
-    build_env = dict(env, **caches(work))
-    cold = timed(build_cmd(work / "out"), site, build_env)
-    warm = timed(build_cmd(work / "out"), site, build_env)
-    return cold, warm
+def case_build(site: Path, work: Path, build_env: dict) -> float:
+    """(a) with fresh caches in build_env; (b) with the same build_env again, the caches now full."""
+    return timed(build_cmd(work / "out"), site, build_env)
 
 
 def case_no_execution(site: Path, work: Path, env: dict) -> float:
@@ -298,7 +373,7 @@ class Serve:
 
     def page(self, url: str) -> str:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/{url}", timeout=30) as response:
+            with urllib.request.urlopen(self.base + url, timeout=30) as response:
                 return response.read().decode()
         except (urllib.error.URLError, ConnectionError):
             return ""
@@ -323,9 +398,10 @@ def serve_latency(work: Path, env: dict, runs: int) -> dict:
     site = copy_site(work / "serve-site")
     server = Serve(site, dict(env, **caches(work)))
     try:
-        server.wait_for("Serving on")
+        serving = server.lines[server.wait_for("Serving on")]
+        server.base = serving.split("Serving on ", 1)[1].strip()  # under site_url's path
         server.until_served(EDITED_PAGE_URL, "snippet-output")
-        snippet = site / "snippets" / EDITED_SNIPPET
+        snippet = site / EDITED_SNIPPET
         original = snippet.read_text(encoding="utf-8")
         snippet_seconds, snippet_runs = [], []
         for number in range(runs):
@@ -381,11 +457,18 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs of each case (the median is reported; at least 3)")
     parser.add_argument("--no-serve", action="store_true", help="skip the `mkdocs serve` latency")
     parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
+    parser.add_argument(
+        "--quiet-wait", type=float, default=0, metavar="SECONDS",
+        help="before each round, wait up to this long for other processes to leave the cores idle",
+    )
     args = parser.parse_args()
     runs = max(3, args.runs)
 
     env = base_env()
+    accounted = become_subreaper()
     results: dict[str, list[float]] = {key: [] for key in "abcdef"}
+    cpu: dict[str, list[float]] = {key: [] for key in "abcdef"}
+    others: list[float] = []
     with tempfile.TemporaryDirectory(prefix="build-speed-") as tmp:
         work = Path(tmp)
         site = copy_site(work / "site")
@@ -395,18 +478,29 @@ def main() -> int:
         print(f"{machine()}\n{datetime.date.today().isoformat()}: {len(snippets)} snippets in {lessons} lessons; "
               f"{runs} runs of each case, interleaved\n", flush=True)
 
+        def measure(key, case, *case_args):
+            with Meter() as meter:
+                seconds = case(*case_args)
+            results[key].append(seconds)
+            cpu[key].append(meter.cpu)
+            others.append(meter.others)
+
         for number in range(runs):  # interleaved, so a slow moment of the machine hits every case alike
-            results["d"].append(case_floor(work, env))
-            cold, warm = case_cold_and_warm(site, work, env)
-            results["a"].append(cold)
-            results["b"].append(warm)
-            results["c"].append(case_no_execution(site, work, env))
-            results["e"].append(case_one_process_each(snippets, work, env))
-            results["f"].append(case_peer(peer, work, env))
-            print(f"  run {number + 1}: " + ", ".join(f"({k}) {v[-1]:.2f} s" for k, v in results.items()), flush=True)
+            if args.quiet_wait:
+                wait_until_quiet(args.quiet_wait)
+            measure("d", case_floor, work, env)
+            build_env = dict(env, **caches(work))
+            measure("a", case_build, site, work, build_env)
+            measure("b", case_build, site, work, build_env)  # nothing changed since (a)
+            measure("c", case_no_execution, site, work, env)
+            measure("e", case_one_process_each, snippets, work, env)
+            measure("f", case_peer, peer, work, env)
+            print(f"  run {number + 1}: " + ", ".join(f"({k}) {v[-1]:.2f} s" for k, v in results.items())
+                  + f"; other processes used {statistics.mean(others[-6:]):.2f} cores meanwhile", flush=True)
 
         memory = TreeMemory()
-        timed(build_cmd(work / "out"), site, dict(env, **caches(work)), memory)
+        with Meter():
+            timed(build_cmd(work / "out"), site, dict(env, **caches(work)), memory)
         latency = None if args.no_serve else serve_latency(work, env, runs)
 
     median = {key: statistics.median(values) for key, values in results.items()}
@@ -419,11 +513,12 @@ def main() -> int:
         "e": "(e) each snippet in its own `python` (reference)",
         "f": "(f) peer: mkdocs-jupyter execute: true",
     }
-    print("\n| case | median s | runs (s) | × (a) |")
-    print("| --- | ---: | --- | ---: |")
+    print("\n| case | median s | runs (s) | × (a) | CPU s |")
+    print("| --- | ---: | --- | ---: | ---: |")
     for key, label in labels.items():
         runs_text = ", ".join(f"{value:.2f}" for value in results[key])
-        print(f"| {label} | {median[key]:.2f} | {runs_text} | {median[key] / a:.2f} |")
+        cpu_text = f"{statistics.median(cpu[key]):.1f}" if accounted else "–"
+        print(f"| {label} | {median[key]:.2f} | {runs_text} | {median[key] / a:.2f} | {cpu_text} |")
 
     targets = [
         ("(a) <= 1.3 × ((c) + (d))", a / (median["c"] + median["d"]), "<=", 1.3),
@@ -441,7 +536,10 @@ def main() -> int:
         unit = " s" if name.startswith("serve") else " ×"
         print(f"| {name} | {value:.2f}{unit} | {'met' if met else 'MISSED'} |")
 
-    print(f"\nPeak memory of a cold build (process tree, sampled every 50 ms): "
+    busy = statistics.mean(others)
+    print(f"\nOther processes on this machine used {busy:.2f} of {os.cpu_count()} cores on average during the runs"
+          + (" (a busy machine: the figures are noisy)" if busy > 0.25 else "") + ".")
+    print(f"Peak memory of a cold build (process tree, sampled every 50 ms): "
           f"RSS sum {memory.peak_rss / 2**20:.0f} MiB, PSS sum {memory.peak_pss / 2**20:.0f} MiB")
     if latency is not None:
         print(
@@ -457,8 +555,8 @@ def main() -> int:
         )
     if args.json:
         args.json.write_text(
-            json.dumps({"machine": machine(), "runs": results, "median": median, "latency": latency,
-                        "peak_rss": memory.peak_rss, "peak_pss": memory.peak_pss}, indent=2),
+            json.dumps({"machine": machine(), "runs": results, "cpu": cpu, "median": median, "latency": latency,
+                        "others": others, "peak_rss": memory.peak_rss, "peak_pss": memory.peak_pss}, indent=2),
             encoding="utf-8",
         )
     print("\nAll targets met." if not missed else f"\n{missed} target(s) missed.")

@@ -5,6 +5,10 @@ snippets to the runner at once (they run in parallel while MkDocs reads pages). 
 then replaced by the snippet's code, output and figures. Figures are written into the built site,
 never into docs/, so `mkdocs serve` does not rebuild in a loop.
 
+Speed (measured by benchmarks/build_speed.py): the warm process starts at on_config, unless every
+snippet already has a cached result (`mkdocs serve` always starts it, for the first edit); the lab
+notebook starts executing in the background at on_pre_build (see notebook.py), beside the snippets.
+
 Switches (environment variables):
     SITE_EXECUTE=0        render the snippets' code only, without running them (the lab notebook
                           has its own switch in mkdocs.yml: LAB_EXECUTE=false)
@@ -77,8 +81,10 @@ def on_config(config):
     root = Path(config.config_file_path).resolve().parent
     _set_source_date_epoch(root)
     _build = Build(_command, root)
-    if _build.execute:
-        _build.runner.start()  # torch imports in the warm process while MkDocs reads the pages
+    if _build.execute and (_command == "serve" or not _build.runner.all_cached(_build.snippets.rglob("*.py"))):
+        # torch imports in the warm process while MkDocs reads the pages. A build whose snippets are
+        # all cached never needs it; `mkdocs serve` keeps it ready for the first edit.
+        _build.runner.start()
     return config
 
 
@@ -106,6 +112,7 @@ def on_files(files, config):
 def on_page_markdown(markdown, page, config, files):
     if notebook.is_notebook(page):
         notebook.describe(page)
+        notebook.wait(page)  # its background rendering is in mkdocs-jupyter's cache once this returns
         return markdown
     try:
         found = directive.find_directives(markdown)
@@ -200,6 +207,7 @@ def on_build_error(error):
 def on_pre_build(config):
     global _site_dir
     _site_dir = config.site_dir
+    notebook.start_early(config)  # the lab's kernel starts now, beside the warm process, in the background
 
 
 _site_dir: str | None = None

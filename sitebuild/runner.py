@@ -29,7 +29,7 @@ from importlib import metadata
 from pathlib import Path
 
 # Bump when a change here or in child.py/figures.py changes what a result contains.
-RUNNER_VERSION = "3"
+RUNNER_VERSION = "4"
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS_DIR = REPO_ROOT / "snippets"
@@ -177,6 +177,17 @@ class Runner:
         self.start()
         return self._pool.submit(self._execute, path, shown, key)
 
+    def all_cached(self, paths) -> bool:
+        """Whether every one of these snippets has a cached result (so the warm process is not needed)."""
+        if self.cache_dir is None:
+            return False
+        for path in paths:
+            path = Path(path).resolve()
+            key = cache_key(path.read_bytes(), display_path(path, self.root))
+            if not (self.cache_dir / f"{key}.json").is_file():
+                return False
+        return True
+
     def run_many(self, paths) -> dict[Path, SnippetResult]:
         futures = {Path(p): self.submit(p) for p in paths}
         return {p: f.result() for p, f in futures.items()}
@@ -189,9 +200,7 @@ class Runner:
             self.ran, self.from_cache, self.run_seconds = [], [], 0.0
 
     def _execute(self, path: Path, shown: str, key: str) -> SnippetResult:
-        started = time.perf_counter()
-        data, cacheable = self._server.execute(path, shown, self.timeout)
-        seconds = time.perf_counter() - started
+        data, cacheable, seconds = self._server.execute(path, shown, self.timeout)
         result = SnippetResult(
             path=shown,
             events=[(kind, normalize_output(text)) for kind, text in data["events"]],
@@ -261,14 +270,16 @@ class WarmServer:
         self._started: dict[int, threading.Event] = {}
         self._finished: dict[int, threading.Event] = {}
         self._status: dict[int, int] = {}
+        self._times: dict[int, list[float]] = {}  # when the fork and the exit were reported
         self._reader = threading.Thread(target=self._read_replies, name="warm-server-reader", daemon=True)
         self._reader.start()
 
     def alive(self) -> bool:
         return self._process.poll() is None
 
-    def execute(self, path: Path, shown: str, timeout: float) -> tuple[dict, bool]:
-        """Run one snippet in a fresh child; returns (result data, whether it may be cached)."""
+    def execute(self, path: Path, shown: str, timeout: float) -> tuple[dict, bool, float]:
+        """Run one snippet in a fresh child; returns (result data, whether it may be cached, seconds
+        from the child's fork to its exit)."""
         with self._lock:
             request_id = self._next_id
             self._next_id += 1
@@ -284,21 +295,24 @@ class WarmServer:
         # The clock starts when the child exists, so waiting for the server's imports is not counted.
         self._started[request_id].wait(STARTUP_LIMIT)
         if request_id not in self._pids:
-            return _failure("the warm process died:\n" + self.stderr_tail()), False
+            return _failure("the warm process died:\n" + self.stderr_tail()), False, 0.0
         if not self._finished[request_id].wait(timeout):
             try:
                 os.kill(self._pids[request_id], signal.SIGKILL)
             except ProcessLookupError:
                 pass
             self._finished[request_id].wait()
-            return _failure(f"it ran longer than the {timeout:g} s timeout", "TimeoutError"), False
+            self._times.pop(request_id, None)
+            return _failure(f"it ran longer than the {timeout:g} s timeout", "TimeoutError"), False, timeout
+        forked, exited = self._times.pop(request_id, [0.0, 0.0])
+        seconds = max(0.0, exited - forked)  # measured by the reader thread, as the replies arrive
         status = self._status.get(request_id)
         try:
             data = json.loads(result_file.read_text(encoding="utf-8"))
             result_file.unlink()
-            return data, True
+            return data, True, seconds
         except (OSError, ValueError):
-            return _failure(f"its process died (exit status {status})"), False
+            return _failure(f"its process died (exit status {status})"), False, seconds
 
     def _read_replies(self) -> None:
         for line in self._process.stdout:
@@ -306,9 +320,11 @@ class WarmServer:
             request_id = reply["id"]
             if "pid" in reply:
                 self._pids[request_id] = reply["pid"]
+                self._times[request_id] = [time.perf_counter(), 0.0]
                 self._started[request_id].set()
             else:
                 self._status[request_id] = reply["status"]
+                self._times.setdefault(request_id, [0.0, 0.0])[1] = time.perf_counter()
                 self._finished[request_id].set()
         # The server has exited: release everyone still waiting.
         for event in list(self._started.values()) + list(self._finished.values()):

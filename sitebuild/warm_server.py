@@ -20,8 +20,20 @@ import signal
 import sys
 
 
+# Modules torch imports lazily, on first use, that a child would otherwise import again and again:
+# symbolic_shapes (and sympy, ~0.3 s) comes with backward(gradient) and gradcheck.
+# Missing ones (another torch release) are skipped; they only cost time.
+LAZY_MODULES = (
+    "numpy.random",  # the child seeds it
+    "torch._subclasses.schema_check_mode",  # the first autograd call
+    "torch.fx.experimental.symbolic_shapes",
+)
+
+
 def _preload() -> None:
     """The slow imports every snippet shares, plus one throwaway figure to load fonts and the SVG backend."""
+    import importlib
+
     import matplotlib
 
     matplotlib.use("Agg")  # no windows: figures are collected as SVG at plt.show()
@@ -31,6 +43,12 @@ def _preload() -> None:
 
     import sitebuild.child  # noqa: F401
     from sitebuild.figures import to_svg
+
+    for name in LAZY_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
 
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1], label="warm-up")

@@ -143,3 +143,53 @@ def test_execution_switch_renders_code_without_running(tmp_path):
     page = (project / "site" / "index.html").read_text(encoding="utf-8")
     assert read_snippets(page).code == {"snippets/slow.py": "raise SystemExit(3)\n"}
     assert "snippet-output" not in page
+
+
+# The lab notebook: mkdocs-jupyter executes it, started in the background at the start of the build
+# (sitebuild/notebook.py) so its kernel runs beside the snippets. It must still run exactly once,
+# land on its page, come from mkdocs-jupyter's cache next time, and stop the build when a cell fails.
+
+NOTEBOOK_PLUGIN = """\
+plugins:
+  - mkdocs-jupyter:
+      include: ["*.ipynb"]
+      ignore: ["*.md"]
+      execute: true
+      allow_errors: false
+      kernel_name: python3
+"""
+
+
+def _notebook_project(tmp_path, cell: str):
+    import nbformat
+
+    project = make_project(tmp_path, {"index.md": "# Page\n\n@snippet snippets/hello.py\n"}, {"hello.py": 'print("hello")\n'})
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + NOTEBOOK_PLUGIN, encoding="utf-8")
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.cells = [nbformat.v4.new_markdown_cell("# Lab"), nbformat.v4.new_code_cell(cell)]
+    nbformat.write(notebook, project / "docs" / "lab.ipynb")
+    return project
+
+
+def test_notebook_runs_once_in_the_background_and_is_cached(tmp_path):
+    project = _notebook_project(tmp_path, 'print("computed", 6 * 7)')
+    done = mkdocs(project, "build")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("Converting notebook (execute=True)") == 1, done.stderr
+    assert "computed 42" in (project / "site" / "lab" / "index.html").read_text(encoding="utf-8")
+    assert "Snippets: 1 ran, 0 from the cache" in done.stderr
+    again = mkdocs(project, "build")
+    assert again.returncode == 0, again.stderr
+    assert "Converting notebook" not in again.stderr and "Cache hit" in again.stderr
+    assert "computed 42" in (project / "site" / "lab" / "index.html").read_text(encoding="utf-8")
+
+
+def test_failing_notebook_cell_fails_the_build_once(tmp_path):
+    project = _notebook_project(tmp_path, 'raise ValueError("lab cell broken on purpose")')
+    done = mkdocs(project, "build")
+    assert done.returncode != 0
+    assert "Error reading page 'lab.ipynb'" in done.stderr and "lab cell broken on purpose" in done.stderr
+    assert done.stderr.count("Converting notebook (execute=True)") == 1, done.stderr
+    assert not (project / "site").exists()

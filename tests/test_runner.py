@@ -212,3 +212,15 @@ def test_dark_variant_turns_grey_ink_light_and_keeps_colours(write, runner):
     assert "stroke: #000000" in figure.light
     assert "stroke: #000000" not in figure.dark  # spines, ticks and the arrow are light on dark
     assert "fill: #ffffff" in figure.light and "fill: #ffffff" not in figure.dark  # no white paper
+
+
+def test_all_cached_says_whether_the_warm_process_is_needed(write, runner, tmp_path):
+    first, second = write("one.py", 'print("one")\n'), write("two.py", 'print("two")\n')
+    assert not runner.all_cached([first, second])
+    runner.run(first)
+    assert runner.all_cached([first]) and not runner.all_cached([first, second])
+    runner.run(second)
+    assert runner.all_cached([first, second])
+    second.write_text('print("two, edited")\n', encoding="utf-8")
+    assert not runner.all_cached([first, second])
+    assert not Runner(cache_dir=None, root=tmp_path).all_cached([first])  # no cache: always run

@@ -5,6 +5,8 @@
 - snippet_namespace(path): the snippet's globals after running it in this process, for checks on
   whole tensors (plt.show() does nothing; figures are closed).
 - tensor_values(text): the numbers inside every tensor(...) repr of a line of output.
+- central_difference(f, x) and partial_differences(f, u, v): derivatives estimated from f itself,
+  knowing nothing of autograd, as a second, independent check of the analytic formulas.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
 
 from sitebuild.runner import SNIPPETS_DIR, SnippetResult, shared_runner  # noqa: E402
 
@@ -66,3 +69,24 @@ def line_with(output: str, label: str) -> str:
     lines = [line for line in output.splitlines() if line.startswith(label)]
     assert len(lines) == 1, f"expected one line starting with {label!r} in:\n{output}"
     return lines[0]
+
+
+FINITE_STEP = 1e-3  # in float64, small enough for these polynomials, large enough to avoid round-off
+
+
+def central_difference(f, x: float) -> float:
+    """(f(x + h) - f(x - h)) / 2h in float64."""
+    x = torch.tensor(x, dtype=torch.float64)
+    h = FINITE_STEP
+    return ((f(x + h) - f(x - h)) / (2 * h)).item()
+
+
+def partial_differences(f, u: float, v: float) -> tuple[float, float]:
+    """Central differences for df/du and df/dv, in float64."""
+    u = torch.tensor(u, dtype=torch.float64)
+    v = torch.tensor(v, dtype=torch.float64)
+    h = FINITE_STEP
+    return (
+        ((f(u + h, v) - f(u - h, v)) / (2 * h)).item(),
+        ((f(u, v + h) - f(u, v - h)) / (2 * h)).item(),
+    )

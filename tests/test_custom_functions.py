@@ -2,15 +2,8 @@
 
 import pytest
 import torch
-from helpers import line_with, snippet_namespace, snippet_output, snippet_result, tensor_values
+from helpers import central_difference, line_with, snippet_namespace, snippet_output, snippet_result, tensor_values
 from torch.autograd.gradcheck import GradcheckError
-
-H = 1e-3
-
-
-def central_difference(f, x):
-    x = torch.tensor(x, dtype=torch.float64)
-    return ((f(x + H) - f(x - H)) / (2 * H)).item()
 
 
 def square(x):

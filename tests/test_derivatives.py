@@ -1,16 +1,7 @@
 """snippets/derivatives/: every printed value and derivative against the calculus, written out here."""
 
 import pytest
-import torch
-from helpers import line_with, snippet_namespace, snippet_output, tensor_values
-
-H = 1e-3
-
-
-def central_difference(f, x):
-    """(f(x + h) - f(x - h)) / 2h in float64: an estimate of f'(x) that knows nothing of autograd."""
-    x = torch.tensor(x, dtype=torch.float64)
-    return ((f(x + H) - f(x - H)) / (2 * H)).item()
+from helpers import central_difference, line_with, snippet_namespace, snippet_output, tensor_values
 
 
 # snippet, the point x, f(x), f'(x) worked out by hand, and the labels of the two printed lines

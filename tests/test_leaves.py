@@ -1,15 +1,7 @@
 """snippets/leaves/: what leaves and non-leaves hold, accumulation, and the graph drawn from grad_fn."""
 
 import pytest
-import torch
-from helpers import line_with, snippet_namespace, snippet_output, tensor_values
-
-H = 1e-3
-
-
-def central_difference(f, x):
-    x = torch.tensor(x, dtype=torch.float64)
-    return ((f(x + H) - f(x - H)) / (2 * H)).item()
+from helpers import central_difference, line_with, snippet_namespace, snippet_output, tensor_values
 
 
 def square(x):

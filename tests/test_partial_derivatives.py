@@ -1,20 +1,7 @@
 """snippets/partial_derivatives/: f(u, v) and both partial derivatives against the formulas."""
 
 import pytest
-import torch
-from helpers import line_with, snippet_output, tensor_values
-
-H = 1e-3
-
-
-def partial_differences(f, u, v):
-    """Central differences for df/du and df/dv, in float64."""
-    u = torch.tensor(u, dtype=torch.float64)
-    v = torch.tensor(v, dtype=torch.float64)
-    return (
-        ((f(u + H, v) - f(u - H, v)) / (2 * H)).item(),
-        ((f(u, v + H) - f(u, v - H)) / (2 * H)).item(),
-    )
+from helpers import line_with, partial_differences, snippet_output, tensor_values
 
 
 def f1(u, v):

@@ -22,6 +22,7 @@ import threading
 import time
 import types
 
+from sitebuild.css_prune import prune_page_styles
 from sitebuild.mathml import render_dollar_math
 
 log = logging.getLogger("mkdocs.hooks.snippets")
@@ -53,6 +54,7 @@ def _unwanted(script: str) -> bool:
 
 def clean_page(page_html: str) -> str:
     page_html = _SCRIPT.sub(lambda m: "" if _unwanted(m.group(0)) else m.group(0), page_html)
+    page_html = prune_page_styles(page_html)  # JupyterLab's whole stylesheet is inlined: keep what can match
     return _MARKDOWN_CELL.sub(lambda m: m.group(1) + render_dollar_math(m.group(2)) + m.group(3), page_html)
 
 

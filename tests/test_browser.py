@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from browser_support import (
     CHROMIUM,
@@ -216,9 +217,18 @@ def test_search_finds_retain_grad(visit):
     query = page.locator("input.md-search__input")
     if not query.is_visible():  # narrow screens: the header's search button opens the search first
         page.locator("label.md-header__button[for=__search]").click()
-    query.click()
-    query.press_sequentially("retain_grad")
-    page.locator(".md-search-result__item").first.wait_for()
+    # Material's search worker builds its index in the background; a query typed before it is ready
+    # can go unanswered, so the query is typed again (up to three times) until results appear.
+    for attempt in range(3):
+        query.click()
+        query.fill("")
+        query.press_sequentially("retain_grad")
+        try:
+            page.locator(".md-search-result__item").first.wait_for(timeout=15_000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
     results = page.locator("a.md-search-result__link")
     found = [(results.nth(i).get_attribute("href"), results.nth(i).inner_text()) for i in range(results.count())]
     page.keyboard.press("Escape")

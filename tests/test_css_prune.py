@@ -1,0 +1,36 @@
+"""The pruning of the notebook page's inlined JupyterLab stylesheet."""
+
+from sitebuild.css_prune import classes_in, prune, prune_page_styles
+
+
+def test_rules_for_classes_the_page_never_uses_are_dropped():
+    css = (
+        ".w .used{color:red}"
+        ".w .unused{color:blue}"
+        ".w .used,.w .unused{margin:0}"  # a list keeps only the selectors that can match
+        "p{line-height:1}"  # no class: kept
+        "@media (max-width:10px){.w .used{a:b}.w .gone{c:d}}"
+        "@media print{.gone{e:f}}"  # emptied: dropped whole
+        "@font-face{font-family:x;src:url(a.woff)}"
+        ":is(.used,.gone) b{g:h}"  # classes inside :is() and :not() are not required
+        ".w:not(.gone){i:j}"
+        ".gone:not(.used){k:l}"
+        '.used::after{content:"{not a block}"}'
+    )
+    assert prune(css, {"w", "used"}) == (
+        ".w .used{color:red}"
+        ".w .used{margin:0}"
+        "p{line-height:1}"
+        "@media (max-width:10px){.w .used{a:b}}"
+        "@font-face{font-family:x;src:url(a.woff)}"
+        ":is(.used,.gone) b{g:h}"
+        ".w:not(.gone){i:j}"
+        '.used::after{content:"{not a block}"}'
+    )
+
+
+def test_only_large_inline_styles_of_a_page_are_pruned():
+    big = ".a{x:y}" + ".zzz{x:y}" * 10_000
+    page = f'<style>.small-unused{{x:y}}</style><style>{big}</style><div class="a"></div>'
+    assert classes_in(page) == {"a"}
+    assert prune_page_styles(page) == '<style>.small-unused{x:y}</style><style>.a{x:y}</style><div class="a"></div>'

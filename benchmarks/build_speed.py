@@ -46,21 +46,19 @@ import os
 import platform
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from sitebuild.directive import find_directives  # noqa: E402
+from sitebuild.serve_process import ServeError, ServeProcess  # noqa: E402
 
 PYTHON = sys.executable
 SITE_PARTS = ("docs", "snippets", "sitebuild", "mkdocs.yml")  # everything `mkdocs build` reads
@@ -340,88 +338,36 @@ def case_peer(peer: Path, work: Path, env: dict) -> float:
 # -- mkdocs serve ----------------------------------------------------------------------------------
 
 
-class Serve:
-    def __init__(self, site: Path, env: dict):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.process = subprocess.Popen(
-            [PYTHON, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{self.port}"],
-            cwd=site,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines: list[str] = []
-        threading.Thread(target=self._collect, daemon=True).start()
-
-    def _collect(self) -> None:
-        for line in self.process.stdout:
-            self.lines.append(line)
-
-    def wait_for(self, text: str, after: int = 0, deadline: float = 300) -> int:
-        end = time.monotonic() + deadline
-        while time.monotonic() < end:
-            for index in range(after, len(self.lines)):
-                if text in self.lines[index]:
-                    return index
-            if self.process.poll() is not None:
-                raise SystemExit("mkdocs serve exited:\n" + "".join(self.lines))
-            time.sleep(0.02)
-        raise SystemExit(f"mkdocs serve: no log line with {text!r}:\n" + "".join(self.lines))
-
-    def page(self, url: str) -> str:
-        try:
-            with urllib.request.urlopen(self.base + url, timeout=30) as response:
-                return response.read().decode()
-        except (urllib.error.URLError, ConnectionError):
-            return ""
-
-    def until_served(self, url: str, text: str, deadline: float = 120) -> float:
-        started = time.perf_counter()
-        while text not in self.page(url):
-            if time.perf_counter() - started > deadline:
-                raise SystemExit(f"mkdocs serve never served {text!r}:\n" + "".join(self.lines[-30:]))
-            time.sleep(0.02)
-        return time.perf_counter() - started
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+def _timed_edits(server: ServeProcess, path: Path, addition, runs: int) -> tuple[list[float], list[tuple[str, str]]]:
+    """Save `path` with `addition(token)` appended, `runs` times; for each save, the seconds until the
+    page serves the new text, and what the rebuild logged: ("N ran, M from the cache", which ran)."""
+    original = path.read_text(encoding="utf-8")
+    seconds, logged = [], []
+    for number in range(runs):
+        mark = len(server.lines)
+        token = f"benchmark edit {number} {time.time_ns()}"
+        path.write_text(original + addition(token), encoding="utf-8")
+        seconds.append(server.until_served(EDITED_PAGE_URL, token))
+        line = server.wait_for("Snippets: ", after=mark)
+        counts = server.lines[line].split("Snippets: ", 1)[1].split(";")[0]
+        ran = server.lines[line + 1].split("Snippets that ran: ", 1)[-1].strip() if "1 ran" in counts else ""
+        logged.append((counts, ran))
+    return seconds, logged
 
 
 def serve_latency(work: Path, env: dict, runs: int) -> dict:
     site = copy_site(work / "serve-site")
-    server = Serve(site, dict(env, **caches(work)))
+    server = ServeProcess(site, dict(env, **caches(work)))
     try:
-        serving = server.lines[server.wait_for("Serving on")]
-        server.base = serving.split("Serving on ", 1)[1].strip()  # under site_url's path
         server.until_served(EDITED_PAGE_URL, "snippet-output")
-        snippet = site / EDITED_SNIPPET
-        original = snippet.read_text(encoding="utf-8")
-        snippet_seconds, snippet_runs = [], []
-        for number in range(runs):
-            mark = len(server.lines)
-            token = f"benchmark edit {number} {time.time_ns()}"
-            snippet.write_text(original + f'print("{token}")\n', encoding="utf-8")
-            snippet_seconds.append(server.until_served(EDITED_PAGE_URL, token))
-            line = server.wait_for("Snippets: ", after=mark)
-            ran = server.lines[line + 1].split("Snippets that ran: ", 1)[-1].strip() if "1 ran" in server.lines[line] else ""
-            snippet_runs.append((server.lines[line].split("Snippets: ", 1)[1].split(";")[0], ran))
-        page = site / "docs" / EDITED_MARKDOWN
-        text = page.read_text(encoding="utf-8")
-        page_seconds, page_runs = [], []
-        for number in range(runs):
-            mark = len(server.lines)
-            token = f"Benchmark sentence {number} {time.time_ns()}."
-            page.write_text(text + f"\n{token}\n", encoding="utf-8")
-            page_seconds.append(server.until_served(EDITED_PAGE_URL, token))
-            line = server.wait_for("Snippets: ", after=mark)
-            page_runs.append(server.lines[line].split("Snippets: ", 1)[1].split(";")[0])
+        snippet_seconds, snippet_runs = _timed_edits(
+            server, site / EDITED_SNIPPET, lambda token: f'print("{token}")\n', runs
+        )
+        page_seconds, page_runs = _timed_edits(
+            server, site / "docs" / EDITED_MARKDOWN, lambda token: f"\n{token}\n", runs
+        )
+    except ServeError as exc:
+        raise SystemExit(f"mkdocs serve: {exc}") from None
     finally:
         server.stop()
     return {
@@ -551,7 +497,7 @@ def main() -> int:
         print(
             f"mkdocs serve: saved Markdown page -> served in "
             f"{', '.join(f'{s:.2f}' for s in latency['page'])} s "
-            f"(median {statistics.median(latency['page']):.2f} s); rebuilds ran: {'; '.join(latency['page_runs'])}"
+            f"(median {statistics.median(latency['page']):.2f} s); rebuilds ran: {'; '.join(counts for counts, _ in latency['page_runs'])}"
         )
     if args.json:
         args.json.write_text(

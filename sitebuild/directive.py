@@ -1,8 +1,8 @@
 """The one-line directive a page uses to include a snippet, and its parser.
 
     @snippet snippets/derivatives/x_squared.py
-    @snippet snippets/plotting/relu.py alt="ReLU and its derivative"
-    @snippet snippets/plotting/non_scalar_backward.py raises=RuntimeError
+    @snippet snippets/plotting-with-detach/relu.py alt="ReLU and its derivative"
+    @snippet snippets/plotting-with-detach/non_scalar_backward.py raises=RuntimeError
 
 The path is relative to the project root (the folder of mkdocs.yml) and lies under snippets/, so it
 reads exactly as the code block's title and can be found with grep. The line may be indented (inside an admonition or a collapsible

@@ -1,4 +1,4 @@
-"""snippets/custom_functions/: SQ against the chain rule, gradcheck, and the seeds' wrong backward."""
+"""snippets/custom-functions/: SQ against the chain rule, gradcheck, and the seeds' wrong backward."""
 
 import pytest
 import torch
@@ -22,7 +22,7 @@ def d_three_square(x):
     return 6 * x
 
 
-@pytest.mark.parametrize("snippet", ["custom_functions/sq_function.py", "custom_functions/sq_setup_context.py"])
+@pytest.mark.parametrize("snippet", ["custom-functions/sq_function.py", "custom-functions/sq_setup_context.py"])
 def test_sq_value_and_derivative(snippet):
     out = snippet_output(snippet)
     x = 2.0
@@ -34,13 +34,13 @@ def test_sq_value_and_derivative(snippet):
 
 
 def test_sq_function_names_its_node():
-    assert line_with(snippet_output("custom_functions/sq_function.py"), "y.grad_fn.name():") == (
+    assert line_with(snippet_output("custom-functions/sq_function.py"), "y.grad_fn.name():") == (
         "y.grad_fn.name(): SQBackward"
     )
 
 
 def test_sq_chain_rule_uses_grad_output():
-    out = snippet_output("custom_functions/sq_chain_rule.py")
+    out = snippet_output("custom-functions/sq_chain_rule.py")
     x = 2.0
     assert tensor_values(line_with(out, "z = 3 * SQ(x) at x = 2:")) == [three_square(x)]
     assert tensor_values(line_with(out, "SQ.backward received grad_output:")) == [3.0]  # dz/dy for z = 3y
@@ -50,16 +50,16 @@ def test_sq_chain_rule_uses_grad_output():
 
 
 def test_sq_gradcheck_prints_true():
-    assert line_with(snippet_output("custom_functions/sq_gradcheck.py"), "gradcheck passes:") == "gradcheck passes: True"
+    assert line_with(snippet_output("custom-functions/sq_gradcheck.py"), "gradcheck passes:") == "gradcheck passes: True"
 
 
 @pytest.mark.parametrize(
     "snippet",
     [
-        "custom_functions/sq_function.py",
-        "custom_functions/sq_chain_rule.py",
-        "custom_functions/sq_setup_context.py",
-        "custom_functions/sq_gradcheck.py",
+        "custom-functions/sq_function.py",
+        "custom-functions/sq_chain_rule.py",
+        "custom-functions/sq_setup_context.py",
+        "custom-functions/sq_gradcheck.py",
     ],
 )
 def test_every_correct_sq_passes_gradcheck_and_gradgradcheck(snippet):
@@ -74,7 +74,7 @@ def test_every_correct_sq_passes_gradcheck_and_gradgradcheck(snippet):
 
 
 def test_wrong_backward_ignores_the_chain_rule():
-    out = snippet_output("custom_functions/wrong_backward.py")
+    out = snippet_output("custom-functions/wrong_backward.py")
     x = 2.0
     wrong = tensor_values(line_with(out, "dz/dx for z = 3 * WrongSQ(x) at x = 2:"))
     right = tensor_values(line_with(out, "dz/dx for z = 3 * x**2 at x = 2:"))
@@ -85,15 +85,15 @@ def test_wrong_backward_ignores_the_chain_rule():
 
 
 def test_wrong_gradcheck_prints_false_then_names_the_mistake():
-    result = snippet_result("custom_functions/wrong_gradcheck.py")
+    result = snippet_result("custom-functions/wrong_gradcheck.py")
     assert line_with(result.stdout, "gradcheck passes:") == "gradcheck passes: False"
     assert result.error.type == "GradcheckError"
     assert "backward not multiplied by grad_output" in result.error.message
     with pytest.raises(GradcheckError, match="backward not multiplied by grad_output"):
-        snippet_namespace("custom_functions/wrong_gradcheck.py")
+        snippet_namespace("custom-functions/wrong_gradcheck.py")
 
 
 def test_the_seeds_wrong_sq_fails_gradcheck():
-    wrong = snippet_namespace("custom_functions/wrong_backward.py")["WrongSQ"]
+    wrong = snippet_namespace("custom-functions/wrong_backward.py")["WrongSQ"]
     x = torch.tensor([-1.5, 0.7, 2.0], dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(wrong.apply, (x,), raise_exception=False) is False

@@ -1,4 +1,4 @@
-"""snippets/partial_derivatives/: f(u, v) and both partial derivatives against the formulas."""
+"""snippets/partial-derivatives/: f(u, v) and both partial derivatives against the formulas."""
 
 import pytest
 from helpers import line_with, partial_differences, snippet_output, tensor_values
@@ -42,9 +42,9 @@ def f3_dv(u, v):
 
 # snippet, (u, v), f and its two partials, the label of the value line
 CASES = [
-    ("partial_derivatives/uv_plus_u_squared.py", (1.0, 2.0), f1, f1_du, f1_dv, "f = uv + u**2 at u = 1, v = 2:"),
-    ("partial_derivatives/cubic_uv.py", (3.0, 4.0), f2, f2_du, f2_dv, "f = u**3 + v**2 + 4uv at u = 3, v = 4:"),
-    ("partial_derivatives/practice_uv_squared.py", (2.0, 1.0), f3, f3_du, f3_dv, "f = uv + (uv)**2 at u = 2, v = 1:"),
+    ("partial-derivatives/uv_plus_u_squared.py", (1.0, 2.0), f1, f1_du, f1_dv, "f = uv + u**2 at u = 1, v = 2:"),
+    ("partial-derivatives/cubic_uv.py", (3.0, 4.0), f2, f2_du, f2_dv, "f = u**3 + v**2 + 4uv at u = 3, v = 4:"),
+    ("partial-derivatives/practice_uv_squared.py", (2.0, 1.0), f3, f3_du, f3_dv, "f = uv + (uv)**2 at u = 2, v = 1:"),
 ]
 
 
@@ -62,7 +62,7 @@ def test_value_and_partials(snippet, point, f, df_du, df_dv, value_label):
 
 
 def test_autograd_grad_returns_the_partials():
-    out = snippet_output("partial_derivatives/autograd_grad.py")
+    out = snippet_output("partial-derivatives/autograd_grad.py")
     point = (3.0, 4.0)
     assert tensor_values(line_with(out, "df/du:")) == [f2_du(*point)]
     assert tensor_values(line_with(out, "df/dv:")) == [f2_dv(*point)]

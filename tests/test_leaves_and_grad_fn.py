@@ -1,4 +1,4 @@
-"""snippets/leaves/: what leaves and non-leaves hold, accumulation, and the graph drawn from grad_fn."""
+"""snippets/leaves-and-grad-fn/: what leaves and non-leaves hold, accumulation, and the graph drawn from grad_fn."""
 
 import pytest
 from helpers import central_difference, line_with, snippet_namespace, snippet_output, tensor_values
@@ -13,7 +13,7 @@ def d_square(x):
 
 
 def test_attributes_of_leaf_and_non_leaf():
-    out = snippet_output("leaves/attributes.py")
+    out = snippet_output("leaves-and-grad-fn/attributes.py")
     x = 2.0
     assert tensor_values(line_with(out, "x.data:")) == [x]
     assert line_with(out, "x.grad_fn:") == "x.grad_fn: None"
@@ -27,15 +27,15 @@ def test_attributes_of_leaf_and_non_leaf():
 
 
 def test_non_leaf_grad_is_none_with_a_warning():
-    out = snippet_output("leaves/non_leaf_grad.py")
+    out = snippet_output("leaves-and-grad-fn/non_leaf_grad.py")
     assert tensor_values(line_with(out, "x.grad (a leaf):")) == [d_square(2.0)]
     assert line_with(out, "y.grad (not a leaf):") == "y.grad (not a leaf): None"
     with pytest.warns(UserWarning, match="not a leaf Tensor"):
-        snippet_namespace("leaves/non_leaf_grad.py")
+        snippet_namespace("leaves-and-grad-fn/non_leaf_grad.py")
 
 
 def test_retain_grad_keeps_the_intermediate_gradient():
-    out = snippet_output("leaves/retain_grad.py")
+    out = snippet_output("leaves-and-grad-fn/retain_grad.py")
     x = 2.0
 
     def z(x):  # z = 3y with y = x**2
@@ -48,7 +48,7 @@ def test_retain_grad_keeps_the_intermediate_gradient():
 
 
 def test_gradients_accumulate_until_zeroed():
-    out = snippet_output("leaves/accumulate.py")
+    out = snippet_output("leaves-and-grad-fn/accumulate.py")
     x = 2.0
     assert tensor_values(line_with(out, "x.grad after backward() call 1:")) == [d_square(x)]
     assert tensor_values(line_with(out, "x.grad after backward() call 2:")) == [2 * d_square(x)]
@@ -56,7 +56,7 @@ def test_gradients_accumulate_until_zeroed():
 
 
 def test_graph_walk_prints_the_real_graph():
-    assert snippet_output("leaves/graph_walk.py").splitlines() == [
+    assert snippet_output("leaves-and-grad-fn/graph_walk.py").splitlines() == [
         "AddBackward0",  # ... + 1
         "    AddBackward0",  # x**2 + 2*x
         "        PowBackward0",  # x**2
@@ -67,7 +67,7 @@ def test_graph_walk_prints_the_real_graph():
 
 
 def test_graph_figure_is_drawn_from_grad_fn():
-    ns = snippet_namespace("leaves/graph_figure.py")
+    ns = snippet_namespace("leaves-and-grad-fn/graph_figure.py")
     labels = ns["labels"]
     edges = [(labels[parent], labels[child]) for parent, child in ns["edges"]]
     assert edges == [

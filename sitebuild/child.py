@@ -1,43 +1,104 @@
 """What runs inside one snippet's fresh child process.
 
-The warm parent has already imported torch and matplotlib; this module runs the snippet file as
-`__main__`, records what it printed and warned (in order), and collects its figures at `plt.show()`
-and at exit. Everything is sent back to the parent as plain data over a pipe.
+The warm parent has already imported torch and matplotlib; this module runs the snippet file as the
+real `__main__` module, in an empty folder, and collects its figures at `plt.show()` and at exit.
+
+Output is captured at the file-descriptor level, as a terminal would see it: fd 1 (Python's prints,
+C code, `subprocess.run(["echo", …])`, `os.system`) goes to the `.out` file. Python-level stderr
+writes and warnings go into the same file as framed records (`frame()`), so they keep their place
+among the prints; whatever reaches fd 2 directly (a subprocess's stderr) goes to the `.err` file and
+is moved into `.out` as a stderr record before the snippet's next Python-level write. The parent
+(runner.read_output) splits `.out` back into events. Figures and the exception go to `.json`.
 """
 
 from __future__ import annotations
 
+import faulthandler
+import io
 import json
 import linecache
 import os
 import random
-import shutil
+import signal
 import sys
-import tempfile
 import traceback
+import types
 import warnings
 
+# A record inside the .out file: MARK, kind, ":", payload length, "\0", payload. Plain output never
+# holds "\0\x1b" in practice; the length makes a record's payload safe to hold anything.
+MARK = b"\0\x1bsnippet:"
 
-class _Recorder:
-    """A text stream that appends to a shared event list, so stdout and warnings keep their order."""
 
-    def __init__(self, events: list, kind: str):
-        self.events = events
-        self.kind = kind
+def frame(kind: str, payload: bytes) -> bytes:
+    return MARK + f"{kind}:{len(payload)}".encode() + b"\0" + payload
 
-    def write(self, text: str) -> int:
-        if text:
-            if self.events and self.events[-1][0] == self.kind:
-                self.events[-1][1] += text
-            else:
-                self.events.append([self.kind, text])
-        return len(text)
 
-    def flush(self) -> None:
-        pass
+class _Capture:
+    """The child's fds 1 and 2, and how Python-level stderr writes are framed into fd 1."""
 
-    def isatty(self) -> bool:
-        return False
+    def __init__(self, base: str):
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+        os.dup2(os.open(base + ".out", flags, 0o600), 1)
+        os.dup2(os.open(base + ".err", flags, 0o600), 2)
+        self.err = os.open(base + ".err", os.O_RDONLY)
+        self.err_read = 0  # bytes of .err already moved into .out
+        self.pid = os.getpid()  # forked workers (multiprocessing) write, but only the child moves .err
+
+    def move_stderr(self) -> None:
+        """fd-2 output written so far goes into .out now, before the next Python-level write."""
+        if os.getpid() != self.pid:
+            return
+        while os.fstat(self.err).st_size > self.err_read:
+            data = os.pread(self.err, 1 << 20, self.err_read)
+            self.err_read += len(data)
+            _write_all(frame("stderr", data))
+
+    def write_framed(self, kind: str, payload: bytes) -> None:
+        if sys.stdout is not None and not sys.stdout.closed:
+            sys.stdout.flush()
+        self.move_stderr()
+        _write_all(frame(kind, payload))
+
+
+def _write_all(data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(1, view) :]
+
+
+class _StdoutFile(io.FileIO):
+    """fd 1 for sys.stdout: moves pending fd-2 output in first, so the two keep their order."""
+
+    capture: _Capture
+
+    def write(self, data) -> int:
+        self.capture.move_stderr()
+        return super().write(data)
+
+
+class _FramedStderr(io.RawIOBase):
+    def __init__(self, capture: _Capture):
+        self.capture = capture
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.capture.write_framed("stderr", bytes(data))
+        return len(data)
+
+
+def _streams(capture: _Capture):
+    """sys.stdout and sys.stderr as `python` makes them for a UTF-8 pipe: encoding, .buffer, line buffering."""
+    raw = _StdoutFile(1, "w", closefd=False)
+    raw.capture = capture
+    # Line buffered, as on a terminal: a print lands before a subprocess started after it writes.
+    stdout = io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8", line_buffering=True)
+    stderr = io.TextIOWrapper(
+        io.BufferedWriter(_FramedStderr(capture)), encoding="utf-8", errors="backslashreplace", line_buffering=True, write_through=True
+    )
+    return stdout, stderr
 
 
 def _seed_everything() -> None:
@@ -78,8 +139,8 @@ def _error_info(exc: BaseException, path: str) -> dict:
     lineno = None
     if isinstance(exc, SyntaxError) and exc.filename == path:
         lineno = exc.lineno
-    for frame, line in traceback.walk_tb(exc.__traceback__):
-        if frame.f_code.co_filename == path:
+    for frame_, line in traceback.walk_tb(exc.__traceback__):
+        if frame_.f_code.co_filename == path:
             lineno = line
     last_line = traceback.format_exception_only(type(exc), exc)[-1].rstrip("\n")
     return {
@@ -88,57 +149,79 @@ def _error_info(exc: BaseException, path: str) -> dict:
         "last_line": last_line,
         "lineno": lineno,
         "traceback": "".join(traceback.format_exception(type(exc), exc, _from_snippet(exc.__traceback__, path))),
+        "origin": "snippet",
     }
 
 
-def run_snippet(path: str, display_path: str) -> dict:
-    """Run the file at `path` as __main__ and return its events, figures and exception (if any)."""
+def _main_module(path: str) -> types.ModuleType:
+    """A real module for sys.modules["__main__"], as `python path` makes it: pickle and
+    multiprocessing find the snippet's functions and classes there."""
+    from importlib.machinery import SourceFileLoader
+
+    module = types.ModuleType("__main__")
+    module.__file__ = path
+    module.__loader__ = SourceFileLoader("__main__", path)
+    module.__spec__ = None  # as for a script run by path
+    module.__builtins__ = __builtins__
+    sys.modules["__main__"] = module
+    return module
+
+
+def run_snippet(path: str, display_path: str, capture: _Capture) -> dict:
+    """Run the file at `path` as __main__ (cwd: an empty folder) and return its figures and exception."""
     import matplotlib.pyplot as plt
 
-    events: list = []
     figures: list = []
     error = None
-    workdir = tempfile.mkdtemp(prefix="snippet-")
-    os.chdir(workdir)  # like running it in an empty folder: no snippet can lean on our cwd
     sys.argv = [path]
+    sys.path[0] = os.path.dirname(path)  # as `python path` does: the script's folder comes first
 
     def show_warning(message, category, filename, lineno, file=None, line=None):
         if filename == path:  # name the snippet as readers know it, with its source line
             filename, line = display_path, linecache.getline(path, lineno)
-        events_out.write(warnings.formatwarning(message, category, filename, lineno, line))
+        text = warnings.formatwarning(message, category, filename, lineno, line)
+        capture.write_framed("warning", text.encode("utf-8", "backslashreplace"))
 
-    events_out = _Recorder(events, "warning")
     plt.show = _figure_collector(display_path, figures)
     warnings.showwarning = show_warning
     _seed_everything()
-    stdout, stderr = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _Recorder(events, "stdout"), _Recorder(events, "stderr")
+    sys.stdout, sys.stderr = _streams(capture)
+    sys.__stdout__, sys.__stderr__ = sys.stdout, sys.stderr
     try:
         with open(path, "rb") as handle:
             source = handle.read()
         code = compile(source, path, "exec")
-        exec(code, {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__})
+        exec(code, _main_module(path).__dict__)
     except BaseException as exc:  # noqa: BLE001 - a snippet may raise anything, SystemExit included
         if not (isinstance(exc, SystemExit) and exc.code in (None, 0)):
             error = _error_info(exc, path)
-    finally:
-        sys.stdout, sys.stderr = stdout, stderr
     try:
         plt.show()  # figures left open at exit are shown too, like a script's last window
     except Exception as exc:  # noqa: BLE001
         error = error or _error_info(exc, path)
-    os.chdir(tempfile.gettempdir())
-    shutil.rmtree(workdir, ignore_errors=True)
-    return {"events": events, "figures": figures, "error": error}
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - the snippet may have closed or replaced it
+            pass
+    capture.move_stderr()
+    return {"figures": figures, "error": error}
 
 
-def run_snippet_to_file(path: str, display_path: str, result_file: str) -> None:
-    """Run the snippet and write its result as JSON (written whole, then renamed into place)."""
+def run_snippet_to_file(path: str, display_path: str, base: str, workdir: str) -> None:
+    """Run the snippet with its output captured in `base`.out and write figures and error to `base`.json
+    (written whole, then renamed into place)."""
+    os.chdir(workdir)  # like running it in an empty folder: no snippet can lean on our cwd
+    capture = _Capture(base)
+    # A crash (segfault) or the parent's SIGUSR1 at a timeout writes the stack here: the parent reports the line.
+    trace = os.open(base + ".trace", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    faulthandler.enable(trace)
+    faulthandler.register(signal.SIGUSR1, trace)
     try:
-        result = run_snippet(path, display_path)
+        result = run_snippet(path, display_path, capture)
     except BaseException as exc:  # noqa: BLE001 - report runner bugs instead of dying silently
-        result = {"events": [], "figures": [], "error": _error_info(exc, path)}
-    partial = result_file + ".partial"
+        result = {"figures": [], "error": _error_info(exc, path) | {"origin": "runner"}}
+    partial = base + ".json.partial"
     with open(partial, "w", encoding="utf-8") as handle:
         json.dump(result, handle)
-    os.replace(partial, result_file)
+    os.replace(partial, base + ".json")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 DIRECTIVE = re.compile(r"^(?P<indent>[ \t]*)@snippet(?:[ \t]+(?P<args>.*?))?[ \t]*$", re.MULTILINE)
 OPTIONS = {"alt", "raises"}
+EXAMPLES = {"alt": '"what the figure shows"', "raises": "RuntimeError"}
 
 
 class DirectiveError(ValueError):
@@ -33,14 +34,16 @@ class Directive:
     span: tuple[int, int] = (0, 0)  # character offsets of the whole line in the page source
 
 
-def find_directives(markdown: str) -> list[Directive]:
-    """Every @snippet line of a page, in order. Lines inside fenced code blocks are skipped."""
+def find_directives(markdown: str, line_offset: int = 0) -> list[Directive]:
+    """Every @snippet line of a page, in order. Lines inside fenced code blocks are skipped.
+    `line_offset`: lines of the page file before `markdown` (its front matter), so that line
+    numbers are always those of the .md file."""
     fenced = _fenced_ranges(markdown)
     found = []
     for match in DIRECTIVE.finditer(markdown):
         if any(start <= match.start() < end for start, end in fenced):
             continue
-        lineno = markdown.count("\n", 0, match.start()) + 1
+        lineno = markdown.count("\n", 0, match.start()) + 1 + line_offset
         found.append(_parse(match, lineno))
     return found
 
@@ -58,6 +61,10 @@ def _parse(match: re.Match, lineno: int) -> Directive:
         key, sep, value = word.partition("=")
         if not sep or key not in OPTIONS:
             raise DirectiveError(f"line {lineno}: unknown option '{word}' (known: {', '.join(sorted(OPTIONS))}=…)")
+        if not value.strip():
+            raise DirectiveError(f"line {lineno}: '{word}' needs a value, e.g. {key}={EXAMPLES[key]}")
+        if key == "raises" and not value.isidentifier():
+            raise DirectiveError(f"line {lineno}: '{word}': raises= takes an exception's name, e.g. raises=RuntimeError")
         options[key] = value
     return Directive(words[0], lineno, match.group("indent"), span=match.span(), **options)
 

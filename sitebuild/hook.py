@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tokenize
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # MkDocs loads hooks by file path
@@ -99,9 +100,11 @@ def on_files(files, config):
         try:
             found = directive.find_directives(source)
             paths = [_snippet_path(item, file.src_uri) for item in found]
-        except (directive.DirectiveError, PluginError):
+        except (directive.DirectiveError, PluginError) as exc:
             if _build.command == "serve":
                 continue  # reported on the page itself, in on_page_markdown
+            if isinstance(exc, directive.DirectiveError):  # a clean error naming the page, not a traceback
+                raise PluginError(f"docs/{file.src_uri}, {exc}") from None
             raise
         for path in paths:
             if _build.execute and path not in _build.futures:
@@ -115,9 +118,9 @@ def on_page_markdown(markdown, page, config, files):
         notebook.wait(page)  # its background rendering is in mkdocs-jupyter's cache once this returns
         return markdown
     try:
-        found = directive.find_directives(markdown)
+        found = directive.find_directives(markdown, _front_matter_lines(page, markdown))
     except directive.DirectiveError as exc:
-        return _problem(f"docs/{page.file.src_uri}: {exc}", markdown)
+        return _problem(f"docs/{page.file.src_uri}, {exc}", markdown)
     slots = _build.slots.setdefault(page.file.src_uri, {})
     pieces, position = [], 0
     for number, item in enumerate(found):
@@ -137,7 +140,12 @@ def _render(item: directive.Directive, page) -> tuple[str, str]:
     """Markdown for the snippet's code and HTML for its output and figures (or a PluginError)."""
     path = _snippet_path(item, page.file.src_uri)
     title = path.relative_to(_build.root).as_posix()
-    code = render.code_markdown(path.read_text(encoding="utf-8"), title, item.indent)
+    try:
+        with tokenize.open(path) as handle:  # as Python reads it: UTF-8, or the file's coding line
+            text = handle.read()
+    except (SyntaxError, UnicodeDecodeError) as exc:
+        raise PluginError(f"docs/{page.file.src_uri}, line {item.lineno}: cannot read {title} as Python does: {exc}") from None
+    code = render.code_markdown(text, title, item.indent)
     if not _build.execute:
         return code, ""
     result = _result_for(path)
@@ -155,6 +163,12 @@ def _render(item: directive.Directive, page) -> tuple[str, str]:
     url_prefix = get_relative_url(FIGURES_DIR, page.file.url) + "/"
     output = render.output_html(result, item.raises) + render.figures_html(result, item.alt or "", url_prefix)
     return code, output
+
+
+def _front_matter_lines(page, markdown: str) -> int:
+    """Lines of the page file before the Markdown MkDocs hands over (the front matter it strips)."""
+    source = page.file.content_string
+    return source[: len(source) - len(markdown)].count("\n") if source.endswith(markdown) else 0
 
 
 def _problem(message: str, markdown: str = "", indent: str = "") -> str:
@@ -196,6 +210,7 @@ def on_post_build(config):
             log.info("Snippets that ran: %s", ", ".join(sorted(runner.ran)))
     else:
         log.info("Snippets: execution is off (SITE_EXECUTE=0); code shown without output")
+    runner.prune_cache()
 
 
 def on_build_error(error):

@@ -28,6 +28,7 @@ def output_html(result: SnippetResult, expected: str | None) -> str:
     parts = []
     for kind, text in result.events:
         escaped = html.escape(text)
+        # stderr, warnings and the note on cut output are set apart, as a terminal's stderr would be
         parts.append(escaped if kind == "stdout" else f'<span class="snippet-warning">{escaped}</span>')
     if expected and result.error is not None:
         parts.append(f'<span class="snippet-exception">{html.escape(result.error.last_line)}</span>')
@@ -65,9 +66,12 @@ def figures_html(result: SnippetResult, alt: str, url_prefix: str) -> str:
 
 def error_message(result: SnippetResult, page: str, directive_line: int, expected: str | None) -> str | None:
     """Why this result must fail the build, naming the file, its line and the page; None if it is fine."""
-    where = f"{result.path}:{result.error.lineno}" if result.error and result.error.lineno else result.path
+    error = result.error
+    # A runner failure (a crash, the timeout) names its line in its message, and never counts as expected.
+    runner = error is not None and error.origin == "runner"
+    where = f"{result.path}:{error.lineno}" if error and error.lineno and not runner else result.path
     used = f"(used by {page}, line {directive_line})"
-    if result.error is not None and result.error.type != expected:
+    if error is not None and (runner or error.type != expected):
         detail = result.error.traceback.rstrip() or result.error.last_line
         return f"{where}: {result.error.last_line} {used}\n{detail}"
     if result.error is None and expected:

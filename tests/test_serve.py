@@ -66,3 +66,21 @@ def test_a_broken_snippet_is_reported_and_serving_goes_on(server):
     server.wait_for("Reloading browsers", after=fixed)
     page = server.fetch()
     assert "b, fixed" in page and "This snippet failed" not in page
+
+
+def test_an_unreadable_snippet_or_a_bad_directive_is_shown_and_serving_goes_on(server):
+    first = server.wait_for("Snippets: 2 ran, 0 from the cache")
+    (server.project / "snippets" / "b.py").write_bytes(b"print('\xff')\n")  # not UTF-8, no coding line
+    message = "docs/index.md, line 5: cannot read snippets/b.py as Python does"
+    error = server.wait_for(message, after=first)
+    server.wait_for("Reloading browsers", after=error)
+    page = server.fetch()
+    assert "This snippet failed" in page and message in page and "a, version 1" in page
+    mark = len(server.lines)
+    source = server.project / "docs" / "index.md"
+    source.write_text(source.read_text() + '\n@snippet snippets/a.py alt="never closed\n', encoding="utf-8")
+    message = "docs/index.md, line 7: cannot read '@snippet snippets/a.py"
+    error = server.wait_for(message, after=mark)
+    server.wait_for("Reloading browsers", after=error)
+    page = server.fetch()
+    assert "This snippet failed" in page and message in page

@@ -13,6 +13,7 @@ is moved into `.out` as a stderr record before the snippet's next Python-level w
 
 from __future__ import annotations
 
+import atexit
 import faulthandler
 import io
 import json
@@ -21,6 +22,7 @@ import os
 import random
 import signal
 import sys
+import threading
 import traceback
 import types
 import warnings
@@ -187,6 +189,7 @@ def run_snippet(path: str, display_path: str, capture: _Capture) -> dict:
     _seed_everything()
     sys.stdout, sys.stderr = _streams(capture)
     sys.__stdout__, sys.__stderr__ = sys.stdout, sys.stderr
+    atexit._clear()  # the warm process's exit handlers are not the snippet's (the child ends in os._exit)
     try:
         with open(path, "rb") as handle:
             source = handle.read()
@@ -195,6 +198,9 @@ def run_snippet(path: str, display_path: str, capture: _Capture) -> dict:
     except BaseException as exc:  # noqa: BLE001 - a snippet may raise anything, SystemExit included
         if not (isinstance(exc, SystemExit) and exc.code in (None, 0)):
             error = _error_info(exc, path)
+    # As at the end of `python`: wait for the snippet's non-daemon threads, then run its exit handlers.
+    threading._shutdown()
+    atexit._run_exitfuncs()
     try:
         plt.show()  # figures left open at exit are shown too, like a script's last window
     except Exception as exc:  # noqa: BLE001

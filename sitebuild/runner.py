@@ -247,8 +247,11 @@ class Runner:
             cacheable = False
             others = f" (or by {', '.join(sorted(neighbours))}, which ran at the same time)" if neighbours else ""
             message = f"while it ran, files of the project were changed{others}: {', '.join(changed)}"
+            if result.error is not None:
+                message += f"; it also failed: {result.error.last_line}"
             result.error = SnippetError(**runner_error("RunnerError", message))
         if result.error is not None:
+            cacheable = cacheable and result.error.origin == "snippet"  # a runner failure says nothing lasting
             result.error.message = normalize_output(result.error.message)
             result.error.last_line = normalize_output(result.error.last_line)
         with self._lock:

@@ -12,8 +12,9 @@ together, so children run in parallel and a parent can kill one (the timeout) wi
 the others.
 
 Each child leads its own process group, so whatever it starts (`subprocess.Popen(["sleep", "600"])`,
-a multiprocessing pool) is killed with it when it exits; its empty working folder is removed here,
-since a killed child cannot remove it. When stdin closes (the parent has gone) or on SIGINT/SIGTERM
+a multiprocessing pool) is killed with it when it exits (a process that left the group for a session
+of its own is adopted by this process, a subreaper, and killed too); its working folder is removed
+here, since a killed child cannot remove it. When stdin closes (the parent has gone) or on SIGINT/SIGTERM
 (Ctrl-C reaches the whole foreground group), the server kills every child's group and exits at once.
 """
 
@@ -113,6 +114,22 @@ def _end_child(pid: int, workdir: str) -> None:
     shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _end_escaped(children: dict) -> None:
+    """A process that left its snippet's group (start_new_session=True) is adopted by this process,
+    the subreaper, when its parent exits: end every adopted process outside a running snippet's group."""
+    try:
+        with open(f"/proc/self/task/{os.getpid()}/children") as listing:
+            adopted = [int(pid) for pid in listing.read().split()]
+    except OSError:  # not Linux: only the process groups are killed
+        return
+    for pid in adopted:
+        try:
+            if pid not in children and os.getpgid(pid) not in children:
+                os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def serve() -> None:
     _preload()
     stopping = []
@@ -127,6 +144,7 @@ def serve() -> None:
     selector.register(wake_r, selectors.EVENT_READ, "child")
     children: dict[int, tuple[int, str]] = {}  # pid -> (request id, working folder)
     server = os.getpid()
+    _subreaper()
     try:
         _loop(selector, wake_r, children, stopping, server)
     finally:  # stopping, or the parent's pipe broke: no child may outlive the server
@@ -136,6 +154,17 @@ def serve() -> None:
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
+        _end_escaped({})
+
+
+def _subreaper() -> None:
+    """Linux: orphans of the snippets' processes become this process's children (see _end_escaped)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
 
 
 def _loop(selector, wake_r, children, stopping, server) -> None:
@@ -162,15 +191,18 @@ def _loop(selector, wake_r, children, stopping, server) -> None:
                     _send({"id": request["id"], "pid": pid, "workdir": workdir})
             else:
                 os.read(wake_r, 4096)
-        while children:  # reap every child that has exited, however many signals were merged
+        while True:  # reap every child that has exited, however many signals were merged
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 break
             if pid == 0:
                 break
+            if pid not in children:  # an adopted orphan (see _end_escaped)
+                continue
             request_id, workdir = children.pop(pid)
             _end_child(pid, workdir)
+            _end_escaped(children)
             _send({"id": request_id, "status": os.waitstatus_to_exitcode(status)})
 
 

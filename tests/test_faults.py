@@ -197,7 +197,7 @@ def test_a_timeout_says_which_line_the_snippet_was_stuck_on(write, project, monk
 
 def test_the_snippet_is_the_real_main_module(write, runner):
     path = write("main.py", """
-        import multiprocessing, os, pickle, sys
+        import atexit, multiprocessing, os, pickle, sys
 
         class Point:
             pass
@@ -206,6 +206,7 @@ def test_the_snippet_is_the_real_main_module(write, runner):
             return x * x
 
         if __name__ == "__main__":
+            atexit.register(print, "at exit")
             with multiprocessing.Pool(2) as pool:
                 print(pool.map(square, [1, 2, 3]))
             print(type(pickle.loads(pickle.dumps(Point()))).__name__)
@@ -214,7 +215,7 @@ def test_the_snippet_is_the_real_main_module(write, runner):
     """)
     result = runner.run(path)
     assert result.error is None, result.error.traceback
-    assert result.stdout == "[1, 4, 9]\nPoint\nTrue None\nTrue\n"
+    assert result.stdout == "[1, 4, 9]\nPoint\nTrue None\nTrue\nat exit\n"
 
 
 def test_output_is_captured_at_the_file_descriptors_in_order(write, runner):
@@ -262,10 +263,12 @@ def test_processes_a_snippet_starts_end_with_it_and_its_folder_is_removed(write,
     path = write("stray.py", """
         import subprocess
         print(subprocess.Popen(["sleep", "600"]).pid)
+        print(subprocess.Popen(["sleep", "601"], start_new_session=True).pid)  # out of its group
     """)
     result = runner.run(path)
     assert result.error is None
-    assert eventually(lambda: gone(int(result.stdout))), "sleep 600 outlived its snippet"
+    for pid in result.stdout.split():
+        assert eventually(lambda: gone(int(pid))), "a process outlived its snippet"
     assert eventually(lambda: not list((project / "tmp").iterdir()))
 
 

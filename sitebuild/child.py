@@ -40,9 +40,11 @@ class _Capture:
     """The child's fds 1 and 2, and how Python-level stderr writes are framed into fd 1."""
 
     def __init__(self, base: str):
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-        os.dup2(os.open(base + ".out", flags, 0o600), 1)
-        os.dup2(os.open(base + ".err", flags, 0o600), 2)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND  # appends: writers never overwrite each other
+        for suffix, fd in ((".out", 1), (".err", 2)):
+            opened = os.open(base + suffix, flags, 0o600)
+            os.dup2(opened, fd)  # inherited by the snippet's subprocesses
+            os.close(opened)
         self.err = os.open(base + ".err", os.O_RDONLY)
         self.err_read = 0  # bytes of .err already moved into .out
         self.pid = os.getpid()  # forked workers (multiprocessing) write, but only the child moves .err
@@ -97,9 +99,8 @@ def _streams(capture: _Capture):
     raw.capture = capture
     # Line buffered, as on a terminal: a print lands before a subprocess started after it writes.
     stdout = io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8", line_buffering=True)
-    stderr = io.TextIOWrapper(
-        io.BufferedWriter(_FramedStderr(capture)), encoding="utf-8", errors="backslashreplace", line_buffering=True, write_through=True
-    )
+    framed = io.BufferedWriter(_FramedStderr(capture))
+    stderr = io.TextIOWrapper(framed, encoding="utf-8", errors="backslashreplace", line_buffering=True, write_through=True)
     return stdout, stderr
 
 

@@ -177,7 +177,14 @@ def run_snippet(path: str, display_path: str, capture: _Capture) -> dict:
     figures: list = []
     error = None
     sys.argv = [path]
-    sys.path[0] = os.path.dirname(path)  # as `python path` does: the script's folder comes first
+    # As `python path` has them: the script's folder first, and neither this repository nor our PYTHONPATH.
+    ours = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path[:] = [os.path.dirname(path)] + [entry for entry in sys.path[1:] if entry != ours]
+    original = os.environ.pop("SITEBUILD_PYTHONPATH", None)
+    if original is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = original
 
     def show_warning(message, category, filename, lineno, file=None, line=None):
         if filename == path:  # name the snippet as readers know it, with its source line
@@ -187,6 +194,8 @@ def run_snippet(path: str, display_path: str, capture: _Capture) -> dict:
 
     plt.show = _figure_collector(display_path, figures)
     warnings.showwarning = show_warning
+    for name in [name for name in sys.modules if name.partition(".")[0] == "sitebuild"]:
+        del sys.modules[name]  # imported by the warm process; `import sitebuild` must fail as under python
     _seed_everything()
     sys.stdout, sys.stderr = _streams(capture)
     sys.__stdout__, sys.__stderr__ = sys.stdout, sys.stderr

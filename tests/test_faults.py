@@ -212,10 +212,14 @@ def test_the_snippet_is_the_real_main_module(write, runner):
             print(type(pickle.loads(pickle.dumps(Point()))).__name__)
             print(sys.modules["__main__"].__file__ == __file__ == sys.argv[0], __spec__)
             print(sys.path[0] == os.path.dirname(__file__))
+            try:
+                import sitebuild  # the build's own package is not on a reader's path
+            except ImportError:
+                print("no sitebuild")
     """)
     result = runner.run(path)
     assert result.error is None, result.error.traceback
-    assert result.stdout == "[1, 4, 9]\nPoint\nTrue None\nTrue\nat exit\n"
+    assert result.stdout == "[1, 4, 9]\nPoint\nTrue None\nTrue\nno sitebuild\nat exit\n"
 
 
 def test_output_is_captured_at_the_file_descriptors_in_order(write, runner):

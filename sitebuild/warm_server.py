@@ -201,9 +201,9 @@ def _loop(selector, wake_r, children, stopping, server) -> None:
             if pid not in children:  # an adopted orphan (see _end_escaped)
                 continue
             request_id, workdir = children.pop(pid)
+            _send({"id": request_id, "status": os.waitstatus_to_exitcode(status)})  # first: the parent waits
             _end_child(pid, workdir)
             _end_escaped(children)
-            _send({"id": request_id, "status": os.waitstatus_to_exitcode(status)})
 
 
 if __name__ == "__main__":

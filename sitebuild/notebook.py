@@ -1,9 +1,13 @@
 """Glue for the lab notebook, which mkdocs-jupyter renders and executes.
 
-Two fixes on its output: nbconvert's template loads MathJax from a CDN (nothing on this site may load
+Fixes on its output: nbconvert's template loads MathJax from a CDN (nothing on this site may load
 from another host), so that script is removed and the notebook's $…$ math becomes MathML like
-every other page. The notebook has its own execution switch in mkdocs.yml (LAB_EXECUTE=false);
-the hook's SITE_EXECUTE=0 turns off the snippets only.
+every other page. A code cell tagged `solution` is folded into a closed <details> ("Solution"), so
+it runs at build but stays hidden until the reader opens it (in Jupyter, the cell's standard
+`"jupyter": {"source_hidden": true}` metadata collapses it). Each figure becomes a light and a dark
+image (#only-light / #only-dark, as the lessons' figures), with the alt text of the cell's metadata
+`"alt"`. The notebook has its own execution switch in mkdocs.yml (LAB_EXECUTE=false); the hook's
+SITE_EXECUTE=0 turns off the snippets only.
 
 Speed: mkdocs-jupyter executes a notebook when its page is rendered, after the pages before it, with
 nothing else going on. `start_early` runs that same rendering (mkdocs-jupyter's own code, with its own
@@ -14,6 +18,9 @@ cache, where the page's own render finds it; `wait` holds the page until then.
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 import json
 import logging
 import os
@@ -21,6 +28,7 @@ import re
 import threading
 import time
 import types
+from html.parser import HTMLParser
 
 from sitebuild.css_prune import prune_page_styles
 from sitebuild.mathml import render_dollar_math
@@ -40,11 +48,21 @@ def is_notebook(page) -> bool:
     return page.file.src_uri.endswith(".ipynb")
 
 
+SOLUTION_CLASS = "celltag_solution"  # nbconvert's class for a cell tagged "solution"
+
+_alt_texts: dict[str, str] = {}  # notebook cell id -> the alt text of the figure it draws
+
+
 def describe(page) -> None:
-    """Give the notebook's page the description stored in its metadata (for search engines)."""
-    metadata = json.loads(page.markdown or "{}").get("metadata", {})
+    """Give the notebook's page the description stored in its metadata (for search engines), and
+    remember the alt text each cell's metadata gives its figure, for clean_page."""
+    notebook = json.loads(page.markdown or "{}")
+    metadata = notebook.get("metadata", {})
     if metadata.get("description"):
         page.meta["description"] = metadata["description"]
+    for cell in notebook.get("cells", []):
+        if cell.get("id") and cell.get("metadata", {}).get("alt"):
+            _alt_texts[cell["id"]] = cell["metadata"]["alt"]
 
 
 def _unwanted(script: str) -> bool:
@@ -53,9 +71,129 @@ def _unwanted(script: str) -> bool:
 
 
 def clean_page(page_html: str) -> str:
+    page_html = fold_solutions_and_pair_figures(page_html)
     page_html = _SCRIPT.sub(lambda m: "" if _unwanted(m.group(0)) else m.group(0), page_html)
     page_html = prune_page_styles(page_html)  # JupyterLab's whole stylesheet is inlined: keep what can match
     return _MARKDOWN_CELL.sub(lambda m: m.group(1) + render_dollar_math(m.group(2)) + m.group(3), page_html)
+
+
+class _Layout(HTMLParser):
+    """Where a notebook page's solution cells, their tag toolbars and its figures are (spans of the text)."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.text = text
+        self._line_starts = [0]
+        for line in text.split("\n")[:-1]:
+            self._line_starts.append(self._line_starts[-1] + len(line) + 1)
+        self._open: list[tuple[int, set[str], str]] = []  # the open <div>s: start, classes, id
+        self.solutions: list[tuple[int, int]] = []
+        self.toolbars: list[tuple[int, int]] = []
+        self.images: list[tuple[int, int, str, str]] = []  # start, end, src, cell id
+        self.feed(text)
+        self.close()
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self._line_starts[line - 1] + column
+
+    def _inside(self, css_class: str) -> bool:
+        return any(css_class in classes for _, classes, _ in self._open)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "div":
+            self._open.append((self._offset(), set((attrs.get("class") or "").split()), attrs.get("id") or ""))
+        elif tag == "img" and self._inside("jp-RenderedImage"):
+            start = self._offset()
+            cell = next((name for _, _, name in reversed(self._open) if name.startswith("cell-id=")), "")
+            end = start + len(self.get_starttag_text())
+            self.images.append((start, end, attrs.get("src") or "", cell.removeprefix("cell-id=")))
+
+    def handle_startendtag(self, tag, attrs):
+        if tag != "div":  # a self-closed <div/> opens nothing
+            self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag != "div" or not self._open:
+            return
+        start, classes, _ = self._open.pop()
+        end = self.text.index(">", self._offset()) + 1
+        if SOLUTION_CLASS in classes and not self._inside(SOLUTION_CLASS):
+            self.solutions.append((start, end))
+        elif "celltoolbar" in classes and self._inside(SOLUTION_CLASS):
+            self.toolbars.append((start, end))  # shows the tag's name, "solution": redundant in the fold
+
+
+def fold_solutions_and_pair_figures(page_html: str) -> str:
+    """Fold every solution cell (code and output) into a closed <details>, and show every figure
+    twice, light and dark, with its cell's alt text. A figure without alt text stops the build."""
+    from mkdocs.exceptions import PluginError
+
+    layout = _Layout(page_html)
+    edits = []  # (start, end, replacement); spans nest but never overlap partly
+    for start, end in layout.solutions:
+        edits.append((start, start, '<details class="success lab-solution"><summary>Solution</summary>'))
+        edits.append((end, end, "</details>"))
+    edits.extend((start, end, "") for start, end in layout.toolbars)
+    for start, end, src, cell in layout.images:
+        prefix = "data:image/png;base64,"
+        if not src.startswith(prefix):
+            raise PluginError(f"lab notebook, cell {cell}: only PNG figures are supported (plt.show() draws them)")
+        if cell not in _alt_texts:
+            raise PluginError(
+                f'lab notebook, cell {cell or "without an id"} draws a figure; give it alt text in the '
+                'cell\'s metadata: "alt": "what the figure shows"'
+            )
+        edits.append((start, end, _figure_html(base64.b64decode(src[len(prefix) :]), _alt_texts[cell])))
+    # From the end backwards, so earlier offsets stay valid. Of two insertions at one offset, the one
+    # made first ends up second: open a <details> before closing the one just ahead of it.
+    def order(edit):
+        return edit[0], edit[1], edit[2] != "</details>"
+
+    for start, end, replacement in sorted(edits, key=order, reverse=True):
+        page_html = page_html[:start] + replacement + page_html[end:]
+    return page_html
+
+
+def _figure_html(light_png: bytes, alt: str) -> str:
+    """The light image and its dark variant, as the lessons show their figures (sitebuild/render.py)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(light_png)) as image:
+        width, height = image.size
+    images = [
+        f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}#{variant}" alt="{html.escape(alt)}" '
+        f'width="{width}" height="{height}" decoding="async">'
+        for png, variant in ((light_png, "only-light"), (dark_png(light_png), "only-dark"))
+    ]
+    return '<figure class="snippet-figure">' + "".join(images) + "</figure>"
+
+
+def dark_png(light_png: bytes) -> bytes:
+    """A figure drawn on white, redrawn for a dark page: the white paper turns clear, grey and black
+    ink turns the light grey the lessons' dark figures use, coloured lines keep their colour.
+
+    Each pixel is read as ink laid over white: its coverage is 1 - (its darkest channel), and the
+    ink's colour is what is left once the white is taken out. Anti-aliased edges keep their coverage.
+    """
+    import numpy as np
+    from matplotlib.colors import to_rgb
+    from PIL import Image
+
+    from sitebuild.figures import DARK_FOREGROUND
+
+    with Image.open(io.BytesIO(light_png)) as image:
+        rgba = np.asarray(image.convert("RGBA"), dtype=np.float64) / 255
+    rgb = rgba[..., :3] * rgba[..., 3:] + (1 - rgba[..., 3:])  # on white paper
+    coverage = 1 - rgb.min(axis=-1, keepdims=True)
+    ink = (rgb - (1 - coverage)) / np.maximum(coverage, 1e-6)
+    grey = ink.max(axis=-1, keepdims=True) < 0.25  # black or grey ink: text, axes, ticks, frames
+    colour = np.where(grey, np.array(to_rgb(DARK_FOREGROUND)), rgb)
+    pixels = np.round(np.concatenate([colour, coverage], axis=-1) * 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, "RGBA").save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
 
 
 class _Early:

@@ -10,12 +10,13 @@ class SQ(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        print("SQ.backward received grad_output:", grad_output)
+        print("grad_output:", grad_output)
         return grad_output * 2 * x
 
 
 x = torch.tensor(2.0, requires_grad=True)
-z = 3 * SQ.apply(x)  # z = 3x**2, so dz/dx = 6x
+# z = 3x**2, so dz/dx = 6x
+z = 3 * SQ.apply(x)
 print("z = 3 * SQ(x) at x = 2:", z)
 
 z.backward()

@@ -2,17 +2,18 @@ import torch
 
 
 class SQ(torch.autograd.Function):
-    """y = x**2, with its backward pass written by hand."""
+    """y = x**2, backward written by hand."""
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x)  # backward will need x to compute 2x
+        # backward will need x to compute 2x
+        ctx.save_for_backward(x)
         return x**2
 
     @staticmethod
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        # Chain rule: d(loss)/dx = d(loss)/dy * dy/dx = grad_output * 2x
+        # chain rule: dL/dx = dL/dy * dy/dx
         return grad_output * 2 * x
 
 

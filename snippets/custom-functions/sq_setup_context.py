@@ -2,12 +2,14 @@ import torch
 
 
 class SQ(torch.autograd.Function):
+    # no ctx: forward only computes
     @staticmethod
-    def forward(x):  # no ctx: forward only computes
+    def forward(x):
         return x**2
 
+    # saving happens here
     @staticmethod
-    def setup_context(ctx, inputs, output):  # saving happens here
+    def setup_context(ctx, inputs, output):
         (x,) = inputs
         ctx.save_for_backward(x)
 

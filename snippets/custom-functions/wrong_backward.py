@@ -2,7 +2,7 @@ import torch
 
 
 class WrongSQ(torch.autograd.Function):
-    """The seeds' version: its backward ignores grad_output."""
+    """A common mistake: ignore grad_output."""
 
     @staticmethod
     def forward(ctx, x):
@@ -12,14 +12,15 @@ class WrongSQ(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        return 2 * x  # wrong: should be grad_output * 2 * x
+        # wrong: should be grad_output * 2 * x
+        return 2 * x
 
 
 x = torch.tensor(2.0, requires_grad=True)
 (3 * WrongSQ.apply(x)).backward()
-print("dz/dx for z = 3 * WrongSQ(x) at x = 2:", x.grad)
+print("WrongSQ, dz/dx at x = 2:", x.grad)
 
-# The same z built from torch's own operations, for comparison.
+# the same z from torch's own operations
 x = torch.tensor(2.0, requires_grad=True)
 (3 * x**2).backward()
-print("dz/dx for z = 3 * x**2 at x = 2:", x.grad)
+print("3 * x**2, dz/dx at x = 2:", x.grad)

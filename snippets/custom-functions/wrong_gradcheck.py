@@ -10,14 +10,18 @@ class WrongSQ(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        return 2 * x  # ignores grad_output
+        # ignores grad_output
+        return 2 * x
 
 
-x = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+x = torch.tensor(2.0, dtype=torch.float64)
+x.requires_grad_()
+check = torch.autograd.gradcheck
+f = WrongSQ.apply
 
-# With raise_exception=False, gradcheck answers True or False.
-ok = torch.autograd.gradcheck(WrongSQ.apply, (x,), raise_exception=False)
+# raise_exception=False: answers True or False
+ok = check(f, (x,), raise_exception=False)
 print("gradcheck passes:", ok)
 
-# By default it raises, and its message names the mistake.
-torch.autograd.gradcheck(WrongSQ.apply, (x,))
+# By default it raises, naming the mistake.
+check(f, (x,))

@@ -1,13 +1,15 @@
 import torch
 
-# A leaf tensor that autograd should track.
+# An input that autograd should track.
 x = torch.tensor(2.0, requires_grad=True)
 print("x:", x)
 
-# Every operation on x is recorded, so y remembers how it was made.
+# Every operation on x is recorded, so y
+# remembers how it was made.
 y = x**2
 print("y = x**2:", y)
 
-# Walk the recorded operations backwards and store dy/dx in x.grad.
+# Walk the recorded operations backwards
+# and store dy/dx in x.grad.
 y.backward()
 print("dy/dx at x = 2:", x.grad)

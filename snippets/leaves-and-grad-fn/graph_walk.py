@@ -5,11 +5,17 @@ y = x**2 + 2 * x + 1
 
 
 def show(node, depth=0):
-    """Print a node, then (indented) the nodes it sends gradients to."""
-    if node is None:  # an input that needs no gradient, like the constant 1
+    # None: an input that needs no gradient,
+    # like the constant 1
+    if node is None:
         return
-    is_leaf = hasattr(node, "variable")  # AccumulateGrad holds its leaf
-    print("    " * depth + ("AccumulateGrad (x)" if is_leaf else node.name()))
+    # AccumulateGrad holds its leaf in .variable
+    if hasattr(node, "variable"):
+        name = "AccumulateGrad (x)"
+    else:
+        name = node.name()
+    print("    " * depth + name)
+    # then, indented, the nodes it sends to
     for next_node, _ in node.next_functions:
         show(next_node, depth + 1)
 

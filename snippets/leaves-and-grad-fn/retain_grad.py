@@ -1,10 +1,12 @@
 import torch
 
 x = torch.tensor(2.0, requires_grad=True)
-y = x**2  # an intermediate result: not a leaf
+# an intermediate result: not a leaf
+y = x**2
 z = 3 * y
 
-y.retain_grad()  # ask autograd to keep dz/dy on y
+# ask autograd to keep dz/dy on y
+y.retain_grad()
 z.backward()
 
 print("dz/dy, kept in y.grad:", y.grad)

@@ -1,7 +1,9 @@
 import torch
 
 x = torch.linspace(-2, 2, 5, requires_grad=True)
-y = x**2  # five outputs, one per element of x
+# five outputs, one per element of x
+y = x**2
 print("y:", y)
 
-y.backward()  # which of the five outputs should it differentiate?
+# which of the five should it differentiate?
+y.backward()

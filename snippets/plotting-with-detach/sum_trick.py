@@ -3,15 +3,19 @@ import torch
 x = torch.linspace(-2, 2, 5, requires_grad=True)
 print("x:", x)
 
-# The sum trick: y.sum() is a scalar, and d(sum)/dx_i = dy_i/dx_i.
+# The sum trick: y.sum() is a scalar.
 y = x**2
 y.sum().backward()
-print("gradient from y.sum().backward():", x.grad)
+print("via y.sum().backward():", x.grad)
 via_sum = x.grad.clone()
 
-# The same thing, said directly: weight every output by 1.
+# Said directly: v is all ones, one entry per
+# element of the OUTPUT y. Empty x.grad first:
+# backward adds into it.
 x.grad = None
 y = x**2
-y.backward(torch.ones_like(x))
-print("gradient from y.backward(torch.ones_like(x)):", x.grad)
-print("identical:", torch.equal(via_sum, x.grad))
+v = torch.ones_like(y)
+y.backward(v)
+print("via y.backward(v):", x.grad)
+same = torch.equal(via_sum, x.grad)
+print("identical:", same)

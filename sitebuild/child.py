@@ -170,6 +170,16 @@ def _main_module(path: str) -> types.ModuleType:
     return module
 
 
+class _HideBuildPackage:
+    """A reader's python has no `sitebuild`: importing it from a snippet fails as it would there."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.partition(".")[0] == "sitebuild":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
 def run_snippet(path: str, display_path: str, capture: _Capture) -> dict:
     """Run the file at `path` as __main__ (cwd: an empty folder) and return its figures and exception."""
     import matplotlib.pyplot as plt
@@ -177,14 +187,9 @@ def run_snippet(path: str, display_path: str, capture: _Capture) -> dict:
     figures: list = []
     error = None
     sys.argv = [path]
-    # As `python path` has them: the script's folder first, and neither this repository nor our PYTHONPATH.
+    # As `python path` has them: the script's folder first, not this repository (the warm process's cwd).
     ours = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    sys.path[:] = [os.path.dirname(path)] + [entry for entry in sys.path[1:] if entry != ours]
-    original = os.environ.pop("SITEBUILD_PYTHONPATH", None)
-    if original is None:
-        os.environ.pop("PYTHONPATH", None)
-    else:
-        os.environ["PYTHONPATH"] = original
+    sys.path[:] = [os.path.dirname(path)] + [entry for entry in sys.path[1:] if entry not in (ours, "")]
 
     def show_warning(message, category, filename, lineno, file=None, line=None):
         if filename == path:  # name the snippet as readers know it, with its source line
@@ -196,6 +201,7 @@ def run_snippet(path: str, display_path: str, capture: _Capture) -> dict:
     warnings.showwarning = show_warning
     for name in [name for name in sys.modules if name.partition(".")[0] == "sitebuild"]:
         del sys.modules[name]  # imported by the warm process; `import sitebuild` must fail as under python
+    sys.meta_path.insert(0, _HideBuildPackage())  # installed editable, it would import from anywhere
     _seed_everything()
     sys.stdout, sys.stderr = _streams(capture)
     sys.__stdout__, sys.__stderr__ = sys.stdout, sys.stderr

@@ -22,18 +22,15 @@ import logging
 import os
 import shutil
 import subprocess
-import sys
 import time
 import tokenize
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # MkDocs loads hooks by file path
+from mkdocs.exceptions import PluginError
+from mkdocs.utils import get_relative_url
 
-from mkdocs.exceptions import PluginError  # noqa: E402
-from mkdocs.utils import get_relative_url  # noqa: E402
-
-from sitebuild import directive, mathml, notebook, render  # noqa: E402
-from sitebuild.runner import shared_runner  # noqa: E402
+from sitebuild import directive, mathml, notebook, render
+from sitebuild.runner import shared_runner
 
 log = logging.getLogger("mkdocs.hooks.snippets")
 # Errors under `mkdocs serve` go to the terminal through a logger of our own: through MkDocs' logger

@@ -428,16 +428,12 @@ class WarmServer:
     def __init__(self):
         self._results = tempfile.TemporaryDirectory(prefix="snippet-results-")
         self._stderr = tempfile.TemporaryFile()
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
-        if "PYTHONPATH" in os.environ:  # the snippets get the caller's own back (child.run_snippet)
-            env["SITEBUILD_PYTHONPATH"] = os.environ["PYTHONPATH"]
         self._process = subprocess.Popen(
             [sys.executable, "-m", "sitebuild.warm_server"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             cwd=REPO_ROOT,
-            env=env,
             text=True,
             bufsize=1,
         )

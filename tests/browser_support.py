@@ -1,6 +1,6 @@
 """What the browser tests share: the static server, chromium, and one recorded visit of a page.
 
-The site is served by scripts/lighthouse.py's StaticSite, as GitHub Pages serves it: under the path of
+The site is served by tools/static_site.py's StaticSite (which scripts/lighthouse.py uses too), as GitHub Pages serves it: under the path of
 site_url (/derivatives-in-pytorch/), with gzip, and 404.html for a missing page. A Visit opens one
 page in a fresh browser context and records everything the page does while the tests use it:
 every request, every response status, failed requests and console errors.
@@ -9,15 +9,13 @@ every request, every response status, failed requests and console errors.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+from tools.static_site import StaticSite, site_path, site_url_of_config, sitemap_pages  # noqa: F401
 
-from lighthouse import StaticSite, site_path, site_url_of_config, sitemap_pages  # noqa: E402,F401
+ROOT = Path(__file__).resolve().parent.parent
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"]

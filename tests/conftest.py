@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+# sitebuild and tools are installed (pyproject.toml, `-e .` in requirements.txt); pytest puts tests/ on the
+# path for `from helpers import ...` itself (rootdir-relative imports, tests/ has no __init__.py).
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the build package (sitebuild)
-sys.path.insert(0, str(ROOT / "tests"))  # `from helpers import ...`
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+"""Helpers shared by the scripts and the tests (not part of the site build)."""

@@ -35,7 +35,6 @@ from typing import Callable
 
 from benchmarks import sites
 from benchmarks.measure import (
-    SNIPPETS_LINE,
     BuildCounts,
     Meter,
     TreeMemory,
@@ -202,12 +201,14 @@ def interleaved_runs(cases, scales: list[Scale], runs: int, env: dict, quiet_wai
                 if case.prepare is not None:
                     case.prepare(scale, env, state)
                     reap_orphans()  # so that what it left behind is not charged to the case
+                report_file = scale.work / f"build-report-{case.key}.json"
+                report_file.unlink(missing_ok=True)
                 with Meter() as meter:
-                    seconds, log = case.run(scale, env, state)
+                    seconds, log = case.run(scale, dict(env, SITE_BUILD_REPORT=str(report_file)), state)
                 where = (case.key, scale.number)
                 results.seconds.setdefault(where, []).append(seconds)
                 results.cpu.setdefault(where, []).append(meter.cpu)
-                results.counts.setdefault(where, []).append(build_counts(log))
+                results.counts.setdefault(where, []).append(build_counts(report_file))
                 results.others.append(meter.others)
                 done.append(f"({case.letter}) {scale.number}×: {seconds:.2f} s")
         busy = statistics.mean(results.others[-len(done):]) if done else 0.0
@@ -232,15 +233,18 @@ def _timed_edits(server, path: Path, addition, runs: int) -> tuple[list[float], 
     """Save `path` with `addition(token)` appended, `runs` times; for each save, the seconds until the
     page serves the new text, and what the rebuild reported."""
     original = path.read_text(encoding="utf-8")
+    report_file = server.root / ".cache" / "build-report.json"  # the default place, beside mkdocs.yml
     seconds, counts = [], []
     for number in range(runs):
-        mark = len(server.lines)
+        before = build_counts(report_file)
         token = f"benchmark edit {number} {time.time_ns()}"
         path.write_text(original + addition(token), encoding="utf-8")
         seconds.append(server.until_served(EDITED_PAGE_URL, token))
-        line = server.wait_for(SNIPPETS_LINE, after=mark)
-        time.sleep(0.05)  # the line naming the snippets that ran follows at once
-        counts.append(build_counts("".join(server.lines[line:])))
+        after = build_counts(report_file)
+        while after is not None and before is not None and after.build == before.build:
+            time.sleep(0.02)  # served, but the report (written at the end of the rebuild) not yet
+            after = build_counts(report_file)
+        counts.append(after)
     return seconds, counts
 
 

@@ -1,4 +1,5 @@
-"""Timing, CPU, machine load and memory of the commands a case runs, and what a build says it did.
+"""Timing, CPU, machine load and memory of the commands a case runs, and what a build says it did
+(its build report).
 
 CPU: the benchmark makes itself the reaper of every process it starts (PR_SET_CHILD_SUBREAPER), so
 the CPU seconds of a case include the warm server, its children and the kernels. What the rest of
@@ -16,7 +17,6 @@ from __future__ import annotations
 import ctypes
 import os
 import platform
-import re
 import resource
 import subprocess
 import threading
@@ -25,12 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.sites import REPO
+from sitebuild import report
 
 
 def base_env() -> dict:
     """The environment of every command: none of the build's switches set, a fixed build date."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    for name in ("SITE_EXECUTE", "SNIPPET_CACHE", "LAB_CACHE_DIR", "LAB_EXECUTE", "MPLBACKEND"):
+    for name in ("SITE_EXECUTE", "SNIPPET_CACHE", "LAB_CACHE_DIR", "LAB_EXECUTE", "MPLBACKEND", report.ENV):
         env.pop(name, None)
     if "SOURCE_DATE_EPOCH" not in env:  # the scratch copies are not git checkouts
         stamp = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=REPO, capture_output=True, text=True)
@@ -67,34 +68,22 @@ class BuildCounts:
     ran: int
     cached: int
     snippet_seconds: float  # summed over the snippets that ran
-    build_seconds: float  # from the start of the build to the log line
+    build_seconds: float  # from the start of the build to the report
     names: tuple[str, ...] = ()  # the snippets that ran
+    build: int = 1  # which build of the process (mkdocs serve counts its rebuilds)
 
 
-SNIPPETS_LINE = "Snippets: "  # what `mkdocs serve`'s log is searched for after each save
-_COUNTS = re.compile(
-    r"Snippets: (?P<ran>\d+) ran, (?P<cached>\d+) from the cache; "
-    r"snippet time (?P<snippet>[\d.]+) s; build so far (?P<build>[\d.]+) s"
-)
-
-
-def build_counts(log: str) -> BuildCounts | None:
-    """How many snippets a build ran and took from the cache, read from its log (None if it says
-    nothing, e.g. with SITE_EXECUTE=0).
-
-    To be replaced by reading the JSON build report of the redesign (issue 14: snippets ran / cached /
-    failed, seconds per snippet, per-stage timings) once the build writes it: this is the one place
-    the benchmark depends on the wording of the build's log."""
-    match = None
-    for match in _COUNTS.finditer(log):
-        pass  # the last one: under `mkdocs serve` the log holds every rebuild
-    if match is None:
+def build_counts(report_path: Path) -> BuildCounts | None:
+    """How many snippets a build ran and took from the cache, read from the build report it wrote
+    (sitebuild/report.py); None if there is none (a peer's build) or execution was off."""
+    data = report.read(report_path)
+    if data is None or not data.get("execute"):
         return None
-    rest = log[match.end():].split("\n", 2)
-    names = ()
-    if len(rest) > 1 and "Snippets that ran: " in rest[1]:
-        names = tuple(rest[1].split("Snippets that ran: ", 1)[1].strip().split(", "))
-    return BuildCounts(int(match["ran"]), int(match["cached"]), float(match["snippet"]), float(match["build"]), names)
+    snippets = data["snippets"]
+    return BuildCounts(
+        len(snippets["ran"]), len(snippets["cached"]), round(sum(snippets["seconds"].values()), 3),
+        data["seconds"], tuple(snippets["ran"]), data["build"],
+    )
 
 
 # -- CPU and load ----------------------------------------------------------------------------------

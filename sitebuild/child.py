@@ -8,7 +8,7 @@ C code, `subprocess.run(["echo", …])`, `os.system`) goes to the `.out` file. P
 writes and warnings go into the same file as framed records (`frame()`), so they keep their place
 among the prints; whatever reaches fd 2 directly (a subprocess's stderr) goes to the `.err` file and
 is moved into `.out` as a stderr record before the snippet's next Python-level write. The parent
-(runner.read_output) splits `.out` back into events. Figures and the exception go to `.json`.
+(warm_server.read_output) splits `.out` back into events. Figures and the exception go to `.json`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ import threading
 import traceback
 import types
 import warnings
+
+from sitebuild.result import Figure, SnippetError, SnippetResult
 
 # A record inside the .out file: MARK, kind, ":", payload length, "\0", payload. Plain output never
 # holds "\0\x1b" in practice; the length makes a record's payload safe to hold anything.
@@ -124,7 +126,7 @@ def _figure_collector(display_path: str, figures: list):
             fig = plt.figure(number)
             salt = f"{display_path}#{len(figures)}"
             light, dark, size = figure_variants(fig, salt)
-            figures.append({"light": light, "dark": dark, "width": size[0], "height": size[1]})
+            figures.append(Figure(light, dark, size[0], size[1]))
             plt.close(fig)
 
     return collect
@@ -137,7 +139,7 @@ def _from_snippet(tb, path: str):
     return tb
 
 
-def _error_info(exc: BaseException, path: str) -> dict:
+def _error_info(exc: BaseException, path: str, origin: str = "snippet") -> SnippetError:
     """The exception's type, message, last line and the snippet line it came from."""
     lineno = None
     if isinstance(exc, SyntaxError) and exc.filename == path:
@@ -146,14 +148,8 @@ def _error_info(exc: BaseException, path: str) -> dict:
         if frame_.f_code.co_filename == path:
             lineno = line
     last_line = traceback.format_exception_only(type(exc), exc)[-1].rstrip("\n")
-    return {
-        "type": type(exc).__name__,
-        "message": str(exc),
-        "last_line": last_line,
-        "lineno": lineno,
-        "traceback": "".join(traceback.format_exception(type(exc), exc, _from_snippet(exc.__traceback__, path))),
-        "origin": "snippet",
-    }
+    trace = "".join(traceback.format_exception(type(exc), exc, _from_snippet(exc.__traceback__, path)))
+    return SnippetError(type(exc).__name__, str(exc), last_line, lineno, trace, origin)
 
 
 def _main_module(path: str) -> types.ModuleType:
@@ -180,8 +176,9 @@ class _HideBuildPackage:
         return None
 
 
-def run_snippet(path: str, display_path: str, capture: _Capture) -> dict:
-    """Run the file at `path` as __main__ (cwd: an empty folder) and return its figures and exception."""
+def run_snippet(path: str, display_path: str, capture: _Capture) -> SnippetResult:
+    """Run the file at `path` as __main__ (cwd: an empty folder) and return its figures and exception
+    (its output is in the capture's file, read by the parent)."""
     import matplotlib.pyplot as plt
 
     figures: list = []
@@ -227,7 +224,7 @@ def run_snippet(path: str, display_path: str, capture: _Capture) -> dict:
         except Exception:  # noqa: BLE001 - the snippet may have closed or replaced it
             pass
     capture.move_stderr()
-    return {"figures": figures, "error": error}
+    return SnippetResult(display_path, figures=figures, error=error)
 
 
 def run_snippet_to_file(path: str, display_path: str, base: str, workdir: str) -> None:
@@ -242,8 +239,8 @@ def run_snippet_to_file(path: str, display_path: str, base: str, workdir: str) -
     try:
         result = run_snippet(path, display_path, capture)
     except BaseException as exc:  # noqa: BLE001 - report runner bugs instead of dying silently
-        result = {"figures": [], "error": _error_info(exc, path) | {"origin": "runner"}}
+        result = SnippetResult(display_path, error=_error_info(exc, path, "runner"))
     partial = base + ".json.partial"
     with open(partial, "w", encoding="utf-8") as handle:
-        json.dump(result, handle)
+        json.dump(result.to_json(), handle)
     os.replace(partial, base + ".json")

@@ -1,17 +1,20 @@
-"""Markdown and HTML for one executed snippet: its code, its output and its figures.
+"""Markdown and HTML for one executed snippet: its code, its output and its figures; and whether
+its result must fail the build (`problem`, the one place that decides).
 
 The code goes into the page as a Markdown fence (so Material highlights it and gives it a copy
-button); output and figures are HTML put in after Markdown has run, behind a placeholder, so that
-nothing a snippet prints is ever read as Markdown or HTML.
+button); output and figures are HTML put in after Markdown has run, in place of a placeholder element
+(`<div id="snippet-slot-N"></div>`, found by parsing the page, in whatever Markdown context it landed),
+so that nothing a snippet prints is ever read as Markdown or HTML.
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 
-from sitebuild.runner import SnippetResult
+from sitebuild import html_spans
+from sitebuild.directive import Directive
+from sitebuild.result import SnippetResult
 
 
 def code_markdown(source: str, title: str, indent: str) -> str:
@@ -42,17 +45,11 @@ def output_html(result: SnippetResult, expected: str | None) -> str:
     )
 
 
-def figure_file_names(svg_light: str, svg_dark: str) -> tuple[str, str]:
-    """Names from the content, so an unchanged figure keeps its URL (and browsers their cache)."""
-    digest = hashlib.sha256((svg_light + svg_dark).encode()).hexdigest()[:16]
-    return f"{digest}-light.svg", f"{digest}-dark.svg"
-
-
 def figures_html(result: SnippetResult, alt: str, url_prefix: str) -> str:
     """Each figure twice, for Material's light and dark palettes (#only-light / #only-dark)."""
     blocks = []
     for number, figure in enumerate(result.figures, start=1):
-        light, dark = figure_file_names(figure.light, figure.dark)
+        light, dark = figure.file_names()
         text = html.escape(alt if len(result.figures) == 1 else f"{alt} (figure {number} of {len(result.figures)})")
         size = f'width="{figure.width}" height="{figure.height}"'
         blocks.append(
@@ -64,19 +61,41 @@ def figures_html(result: SnippetResult, alt: str, url_prefix: str) -> str:
     return "".join(blocks)
 
 
-def error_message(result: SnippetResult, page: str, directive_line: int, expected: str | None) -> str | None:
+def problem(result: SnippetResult, item: Directive, page: str) -> str | None:
     """Why this result must fail the build, naming the file, its line and the page; None if it is fine."""
-    error = result.error
+    error, expected = result.error, item.raises
     # A runner failure (a crash, the timeout) names its line in its message, and never counts as expected.
     runner = error is not None and error.origin == "runner"
     where = f"{result.path}:{error.lineno}" if error and error.lineno and not runner else result.path
-    used = f"(used by {page}, line {directive_line})"
+    used = f"(used by {page}, line {item.lineno})"
     if error is not None and (runner or error.type != expected):
-        detail = result.error.traceback.rstrip() or result.error.last_line
-        return f"{where}: {result.error.last_line} {used}\n{detail}"
-    if result.error is None and expected:
+        detail = error.traceback.rstrip() or error.last_line
+        return f"{where}: {error.last_line} {used}\n{detail}"
+    if error is None and expected:
         return f"{result.path}: expected to raise {expected}, but it finished without an exception {used}"
+    if result.figures and not item.alt:
+        return (
+            f"{page}, line {item.lineno}: {result.path} draws a figure; "
+            'give it alt text: @snippet … alt="what the figure shows"'
+        )
     return None
+
+
+def fill_slots(page_html: str, contents: dict[str, str]) -> str:
+    """The page with each placeholder element `<div id="…"></div>` of `contents` replaced by its HTML;
+    a placeholder alone in a paragraph (as Markdown leaves it inside an admonition) takes the paragraph."""
+    found = html_spans.elements(page_html, lambda tag, attrs: tag == "div" and attrs.get("id") in contents)
+    missing = set(contents) - {element.attrs["id"] for element in found}
+    if missing:
+        raise ValueError(f"placeholders lost on the way through Markdown: {', '.join(sorted(missing))}")
+    edits = []
+    for element in found:
+        start, end = element.start, element.end
+        before, after = page_html[:start].rstrip(), page_html[end:]
+        if before.endswith("<p>") and after.lstrip().startswith("</p>"):
+            start, end = len(before) - len("<p>"), len(page_html) - len(after.lstrip()) + len("</p>")
+        edits.append((start, end, contents[element.attrs["id"]]))
+    return html_spans.replace(page_html, edits)
 
 
 def problem_markdown(message: str, indent: str = "") -> str:

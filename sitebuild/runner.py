@@ -3,7 +3,8 @@
 One warm process imports torch and matplotlib once (`sitebuild.warm_server`, started in the
 background); every snippet then runs in its own fresh child forked from it, as many at a time
 as there are cores, each with a timeout that kills only that child. Results are cached on disk,
-keyed by the snippet's bytes and the versions of everything that could change its output.
+keyed by the snippet's bytes, the versions of everything that could change its output and the
+runner's own source (sitebuild/result.py: no version to bump by hand).
 
 Failures of the runner itself (the child died, the timeout, the warm process died, the snippet
 changed the project's files) are errors with origin "runner": they never match `raises=`, and they
@@ -18,34 +19,19 @@ process's death releases every snippet still waiting.
 from __future__ import annotations
 
 import concurrent.futures
-import hashlib
 import json
-import linecache
 import os
-import platform
 import re
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
-from importlib import metadata
 from pathlib import Path
 
-from sitebuild.child import MARK
+from sitebuild.result import REPO_ROOT, Figure, Snippet, SnippetError, SnippetResult, cache_key, display_path  # noqa: F401
+from sitebuild.warm_server import OUTPUT_LIMIT, WarmServer  # noqa: F401
 
-# Bump when a change here or in child.py/figures.py changes what a result contains.
-RUNNER_VERSION = "5"
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS_DIR = REPO_ROOT / "snippets"
 DEFAULT_CACHE_DIR = REPO_ROOT / ".cache" / "snippets"
 DEFAULT_TIMEOUT = 60.0
-STARTUP_LIMIT = 600.0  # seconds the warm process may take to import torch and fork a child
-OUTPUT_LIMIT = 100_000  # bytes of output (stdout and warnings) a page shows per snippet; a note says what was cut
 CACHE_LIMIT = 100 * 2**20  # bytes the cache may hold; the entries used least recently go first
 
 # Reprs such as <PowBackward0 object at 0x7f0e12dc31d0> differ on every run; the page shows one form.
@@ -56,86 +42,6 @@ STABLE_ADDRESS = "0x…"
 def normalize_output(text: str) -> str:
     """Replace memory addresses with one stable form, so outputs are the same on every run."""
     return _ADDRESS.sub(STABLE_ADDRESS, text)
-
-
-@dataclass
-class Figure:
-    light: str  # SVG text
-    dark: str  # SVG text, recoloured for a dark page
-    width: int  # CSS pixels
-    height: int
-
-
-@dataclass
-class SnippetError:
-    type: str
-    message: str
-    last_line: str  # what Python prints last, e.g. "RuntimeError: grad can be implicitly created ..."
-    lineno: int | None  # the line of the snippet file it came from, if any
-    traceback: str
-    origin: str = "snippet"  # "runner": the runner's failure (crash, timeout …), never an expected exception
-
-
-@dataclass
-class SnippetResult:
-    path: str  # as shown to readers, e.g. "snippets/derivatives/x_squared.py"
-    events: list[tuple[str, str]]  # ("stdout" | "stderr" | "warning" | "note", text), in the order they happened
-    figures: list[Figure] = field(default_factory=list)
-    error: SnippetError | None = None
-    seconds: float = 0.0
-    cached: bool = False
-
-    @property
-    def stdout(self) -> str:
-        return "".join(text for kind, text in self.events if kind == "stdout")
-
-    @property
-    def warnings(self) -> str:
-        return "".join(text for kind, text in self.events if kind == "warning")
-
-    def to_json(self) -> dict:
-        data = asdict(self)
-        del data["cached"]
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict) -> "SnippetResult":
-        return cls(
-            path=data["path"],
-            events=[tuple(event) for event in data["events"]],
-            figures=[Figure(**figure) for figure in data["figures"]],
-            error=SnippetError(**data["error"]) if data["error"] else None,
-            seconds=data["seconds"],
-        )
-
-
-def display_path(path: Path, root: Path = REPO_ROOT) -> str:
-    """The path a reader sees: relative to the project root when the file is inside it."""
-    path = path.resolve()
-    try:
-        return path.relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.name
-
-
-_VERSIONS: str | None = None
-
-
-def library_versions() -> str:
-    """Versions that can change a snippet's output, read without importing the libraries."""
-    global _VERSIONS
-    if _VERSIONS is None:
-        names = ("torch", "matplotlib", "numpy")
-        _VERSIONS = ";".join([f"python={platform.python_version()}"] + [f"{n}={metadata.version(n)}" for n in names])
-    return _VERSIONS
-
-
-def cache_key(source: bytes, shown_path: str) -> str:
-    digest = hashlib.sha256()
-    for part in (RUNNER_VERSION, library_versions(), shown_path):
-        digest.update(part.encode() + b"\0")
-    digest.update(source)
-    return digest.hexdigest()
 
 
 class Runner:
@@ -159,6 +65,7 @@ class Runner:
         self.ran: list[str] = []  # snippets executed (not cached) since the last reset_counts()
         self.from_cache: list[str] = []
         self.run_seconds = 0.0
+        self._timings: dict[str, float] = {}  # seconds per stage since the last take_timings()
 
     def start(self) -> None:
         """Start the warm process now, so torch imports while the caller does other work. A warm
@@ -175,29 +82,32 @@ class Runner:
 
     # -- running ----------------------------------------------------------------------------------
 
-    def submit(self, path) -> concurrent.futures.Future:
-        """Start running one snippet (or fetch it from the cache); the future gives a SnippetResult."""
-        path = Path(path).resolve()
-        shown = display_path(path, self.root)
-        source = path.read_bytes()  # a missing file raises FileNotFoundError here, at once
-        key = cache_key(source, shown)
-        cached = self._read_cache(key)
+    def snippet(self, path) -> Snippet:
+        """The snippet at `path` as this runner shows it (a missing file raises FileNotFoundError)."""
+        return Snippet.at(path, self.root)
+
+    def submit(self, snippet) -> concurrent.futures.Future:
+        """Start running one snippet (a Snippet or a path), or fetch it from the cache; the future gives
+        a SnippetResult."""
+        if not isinstance(snippet, Snippet):
+            snippet = self.snippet(snippet)
+        cached = self._read_cache(snippet.key)
         future: concurrent.futures.Future = concurrent.futures.Future()
         if cached is not None:
             with self._lock:
-                self.from_cache.append(shown)
+                self.from_cache.append(snippet.shown)
             future.set_result(cached)
             return future
         self.start()
         # A daemon thread per snippet (at most `workers` run at once): Ctrl-C or a failed build exits at
         # once instead of waiting for threads that wait on children.
-        threading.Thread(target=self._fulfil, args=(future, path, shown, key), name=f"snippet {shown}", daemon=True).start()
+        threading.Thread(target=self._fulfil, args=(future, snippet), name=f"snippet {snippet.shown}", daemon=True).start()
         return future
 
-    def _fulfil(self, future: concurrent.futures.Future, path: Path, shown: str, key: str) -> None:
+    def _fulfil(self, future: concurrent.futures.Future, snippet: Snippet) -> None:
         with self._slots:
             try:
-                future.set_result(self._execute(path, shown, key))
+                future.set_result(self._execute(snippet))
             except BaseException as exc:  # noqa: BLE001 - the caller sees it from future.result()
                 future.set_exception(exc)
 
@@ -206,9 +116,7 @@ class Runner:
         if self.cache_dir is None:
             return False
         for path in paths:
-            path = Path(path).resolve()
-            key = cache_key(path.read_bytes(), display_path(path, self.root))
-            if not (self.cache_dir / f"{key}.json").is_file():
+            if not (self.cache_dir / f"{self.snippet(path).key}.json").is_file():
                 return False
         return True
 
@@ -219,46 +127,57 @@ class Runner:
     def run(self, path) -> SnippetResult:
         return self.submit(path).result()
 
+    def _time(self, stage: str, seconds: float) -> None:
+        with self._lock:
+            self._timings[stage] = self._timings.get(stage, 0.0) + seconds
+
+    def take_timings(self) -> dict[str, float]:
+        """Seconds spent per stage (warm process start, snippet runs, cache reads and writes) since
+        the last call, for the build report."""
+        with self._lock:
+            timings, self._timings = self._timings, {}
+            server = self._server
+        if server is not None and server.ready_seconds is not None and not server.ready_reported:
+            server.ready_reported = True
+            timings["warm process start"] = server.ready_seconds
+        return timings
+
     def reset_counts(self) -> None:
         with self._lock:
             self.ran, self.from_cache, self.run_seconds = [], [], 0.0
 
-    def _execute(self, path: Path, shown: str, key: str) -> SnippetResult:
+    def _execute(self, snippet: Snippet) -> SnippetResult:
         with self._lock:
             server = self._server
             neighbours = set(self._running)
-            self._running.add(shown)
+            self._running.add(snippet.shown)
         before = project_state(self.root)
         try:
-            data, cacheable, seconds = server.execute(path, shown, self.timeout)
+            result, cacheable = server.execute(snippet, self.timeout)
         finally:
             with self._lock:
-                self._running.discard(shown)
+                self._running.discard(snippet.shown)
                 neighbours |= self._running
         changed = changes(before, project_state(self.root), self.root)
-        result = SnippetResult(
-            path=shown,
-            events=[(kind, normalize_output(text)) for kind, text in data["events"]],
-            figures=[Figure(**figure) for figure in data["figures"]],
-            error=SnippetError(**data["error"]) if data["error"] else None,
-            seconds=round(seconds, 3),
-        )
+        result.events = [(kind, normalize_output(text)) for kind, text in result.events]
+        seconds, result.seconds = result.seconds, round(result.seconds, 3)
         if changed:  # a snippet writes only in its own folder: anything else breaks the next build
             cacheable = False
             others = f" (or by {', '.join(sorted(neighbours))}, which ran at the same time)" if neighbours else ""
             message = f"while it ran, files of the project were changed{others}: {', '.join(changed)}"
             if result.error is not None:
                 message += f"; it also failed: {result.error.last_line}"
-            result.error = SnippetError(**runner_error("RunnerError", message))
+            result.error = SnippetError.of_runner("RunnerError", message)
         if result.error is not None:
             cacheable = cacheable and result.error.origin == "snippet"  # a runner failure says nothing lasting
             result.error.message = normalize_output(result.error.message)
             result.error.last_line = normalize_output(result.error.last_line)
         with self._lock:
-            self.ran.append(shown)
+            self.ran.append(snippet.shown)
             self.run_seconds += seconds
+        self._time("snippet runs", seconds)
         if cacheable:
-            self._write_cache(key, result)
+            self._write_cache(snippet.key, result)
         return result
 
     # -- cache ------------------------------------------------------------------------------------
@@ -268,7 +187,14 @@ class Runner:
         overwritten when the snippet has run)."""
         if self.cache_dir is None:
             return None
-        entry = self.cache_dir / f"{key}.json"
+        started = time.perf_counter()
+        try:
+            return self._read_entry(self.cache_dir / f"{key}.json")
+        finally:
+            self._time("cache reads", time.perf_counter() - started)
+
+    @staticmethod
+    def _read_entry(entry: Path) -> SnippetResult | None:
         try:
             result = SnippetResult.from_json(json.loads(entry.read_text(encoding="utf-8")))
             os.utime(entry)  # its mtime says when it was last used: prune_cache drops the oldest
@@ -280,11 +206,13 @@ class Runner:
     def _write_cache(self, key: str, result: SnippetResult) -> None:
         if self.cache_dir is None:
             return
+        started = time.perf_counter()
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         target = self.cache_dir / f"{key}.json"
         partial = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         partial.write_text(json.dumps(result.to_json()), encoding="utf-8")
         partial.replace(target)  # atomic: a reader never sees half a file
+        self._time("cache writes", time.perf_counter() - started)
 
     def prune_cache(self, limit: int = CACHE_LIMIT) -> int:
         """Keep the cache under `limit` bytes, deleting the entries used least recently; returns how
@@ -347,223 +275,6 @@ def changes(before: dict, after: dict, root: Path) -> list[str]:
     found += [f"{name(p)} (deleted)" for p in before if p not in after]
     found += [f"{name(p)} (changed)" for p in after if p in before and after[p] != before[p]]
     return sorted(found)
-
-
-def read_output(path: Path, limit: int = OUTPUT_LIMIT) -> list[tuple[str, str]]:
-    """A child's .out file as events: plain bytes are stdout, framed records (child.frame) stderr and
-    warnings, in the order written. Linear in the size; past `limit` bytes, a "note" event says what was cut."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(limit)
-            total = os.fstat(handle.fileno()).st_size
-    except OSError:
-        return []
-    events: list[tuple[str, list[bytes]]] = []
-
-    def add(kind: str, chunk: bytes) -> None:
-        if events and events[-1][0] == kind:
-            events[-1][1].append(chunk)
-        elif chunk:
-            events.append((kind, [chunk]))
-
-    position = 0
-    while position < len(data):
-        mark = data.find(MARK, position)
-        if mark != position:
-            end = len(data) if mark < 0 else mark
-            add("stdout", data[position:end])
-            position = end
-            continue
-        header_end = data.find(b"\0", mark + len(MARK))
-        kind, _, length = data[mark + len(MARK) : header_end].decode("ascii", "replace").partition(":")
-        if header_end < 0 or not length.isdigit():  # cut off by the limit
-            break
-        start = header_end + 1
-        add(kind, data[start : start + int(length)])
-        position = start + int(length)
-    if total > limit:
-        add("note", f"[output cut: the snippet wrote {total:,} bytes; a page shows the first {limit:,}]\n".encode())
-    return [(kind, b"".join(chunks).decode("utf-8", "replace")) for kind, chunks in events]
-
-
-def runner_error(kind: str, message: str, lineno: int | None = None, trace: str = "") -> dict:
-    """An error of the runner's own (origin "runner"): it never matches a page's raises=."""
-    return {"type": kind, "message": message, "last_line": f"{kind}: {message}", "lineno": lineno, "traceback": trace, "origin": "runner"}
-
-
-def _failure(kind: str, message: str, events: list | None = None, lineno: int | None = None, trace: str = "") -> dict:
-    message = f"the snippet did not finish: {message}"
-    return {"events": events or [], "figures": [], "error": runner_error(kind, message, lineno, trace)}
-
-
-def _how_it_ended(status: int | None) -> str:
-    if status is not None and status < 0:
-        try:
-            return f"killed by signal {-status}, {signal.Signals(-status).name}"
-        except ValueError:
-            return f"killed by signal {-status}"
-    return f"exit status {status}"
-
-
-def _stack_line(trace: Path, path: Path) -> tuple[int | None, str]:
-    """The snippet's innermost line in a faulthandler dump (a crash, or SIGUSR1 at the timeout)."""
-    try:
-        text = trace.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None, ""
-    for match in re.finditer(r'File "(.*)", line (\d+)', text):
-        if match.group(1) == str(path):
-            return int(match.group(2)), text
-    return None, text
-
-
-def _at(shown: str, path: Path, lineno: int) -> str:
-    linecache.checkcache(str(path))  # under mkdocs serve the file may have changed since
-    return f"{shown}:{lineno}: {linecache.getline(str(path), lineno).strip()}"
-
-
-class WarmServer:
-    """The parent's handle on `python -m sitebuild.warm_server` (see that module for the protocol)."""
-
-    def __init__(self):
-        self._results = tempfile.TemporaryDirectory(prefix="snippet-results-")
-        self._stderr = tempfile.TemporaryFile()
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "sitebuild.warm_server"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            cwd=REPO_ROOT,
-            text=True,
-            bufsize=1,
-        )
-        self._lock = threading.Lock()
-        self._dead = False  # set once, by the reader, when the server's stdout closes
-        self._next_id = 0
-        self._pids: dict[int, int] = {}
-        self._workdirs: dict[int, str] = {}
-        self._started: dict[int, threading.Event] = {}
-        self._finished: dict[int, threading.Event] = {}
-        self._status: dict[int, int] = {}
-        self._times: dict[int, list[float]] = {}  # when the fork and the exit were reported
-        self._reader = threading.Thread(target=self._read_replies, name="warm-server-reader", daemon=True)
-        self._reader.start()
-
-    def alive(self) -> bool:
-        return not self._dead and self._process.poll() is None
-
-    def execute(self, path: Path, shown: str, timeout: float) -> tuple[dict, bool, float]:
-        """Run one snippet in a fresh child; returns (result data, whether it may be cached, seconds
-        from the child's fork to its exit)."""
-        with self._lock:
-            if self._dead:
-                return self._server_died(), False, 0.0
-            request_id = self._next_id
-            self._next_id += 1
-            self._started[request_id] = threading.Event()
-            self._finished[request_id] = threading.Event()
-            base = Path(self._results.name) / str(request_id)
-            request = {"id": request_id, "path": str(path), "shown": shown, "base": str(base)}
-            try:
-                self._process.stdin.write(json.dumps(request) + "\n")
-                self._process.stdin.flush()
-            except (BrokenPipeError, OSError):
-                pass  # the reader thread reports the server's death below
-        try:
-            return self._wait(request_id, path, shown, base, timeout)
-        finally:
-            for suffix in (".json", ".out", ".err", ".trace", ".json.partial"):
-                Path(f"{base}{suffix}").unlink(missing_ok=True)
-
-    def _wait(self, request_id: int, path: Path, shown: str, base: Path, timeout: float) -> tuple[dict, bool, float]:
-        # The clock starts when the child exists, so waiting for the server's imports is not counted.
-        self._started[request_id].wait(STARTUP_LIMIT)
-        if request_id not in self._pids:
-            return self._server_died(), False, 0.0
-        pid = self._pids[request_id]
-        if not self._finished[request_id].wait(timeout):
-            # faulthandler in the child writes its stack on SIGUSR1; then its whole group goes.
-            for signum, pause in ((signal.SIGUSR1, 0.3), (signal.SIGKILL, None)):
-                try:
-                    os.killpg(pid, signum) if signum == signal.SIGKILL else os.kill(pid, signum)
-                except ProcessLookupError:
-                    pass
-                self._finished[request_id].wait(pause)
-            lineno, trace = _stack_line(Path(f"{base}.trace"), path)
-            where = f"; it was at {_at(shown, path, lineno)}" if lineno else ""
-            events = read_output(Path(f"{base}.out"))
-            self._times.pop(request_id, None)
-            message = f"it ran longer than the {timeout:g} s timeout{where}"
-            return _failure("TimeoutError", message, events, lineno, trace), False, timeout
-        forked, exited = self._times.pop(request_id, [0.0, 0.0])
-        seconds = max(0.0, exited - forked)  # measured by the reader thread, as the replies arrive
-        status = self._status.get(request_id)
-        events = read_output(Path(f"{base}.out"))
-        if status is None:  # released by the server's death, not by the child's exit
-            return self._server_died(), False, seconds
-        try:
-            data = json.loads(Path(f"{base}.json").read_text(encoding="utf-8"))
-            return {"events": events, "figures": data["figures"], "error": data["error"]}, True, seconds
-        except (OSError, ValueError, KeyError):
-            lineno, trace = _stack_line(Path(f"{base}.trace"), path)
-            where = f" at {_at(shown, path, lineno)}" if lineno else ""
-            message = f"its process died ({_how_it_ended(status)}){where}"
-            return _failure("RunnerError", message, events, lineno, trace), False, seconds
-
-    def _server_died(self) -> dict:
-        status = self._process.poll()
-        message = (
-            f"the warm process that runs the snippets died ({_how_it_ended(status)}), so every snippet still"
-            " waiting fails with it (a snippet that kills its parent process does this)"
-        )
-        tail = self.stderr_tail().strip()
-        return _failure("RunnerError", message + (f":\n{tail}" if tail else ""))
-
-    def _read_replies(self) -> None:
-        try:
-            for line in self._process.stdout:
-                reply = json.loads(line)
-                request_id = reply["id"]
-                if "pid" in reply:
-                    self._pids[request_id] = reply["pid"]
-                    self._workdirs[request_id] = reply["workdir"]
-                    self._times[request_id] = [time.perf_counter(), 0.0]
-                    self._started[request_id].set()
-                else:
-                    self._status[request_id] = reply["status"]
-                    self._times.setdefault(request_id, [0.0, 0.0])[1] = time.perf_counter()
-                    self._finished[request_id].set()
-        except (ValueError, KeyError, OSError):
-            pass
-        # The server has gone: nothing it ran may outlive it, and nobody may wait for it any longer.
-        try:
-            self._process.wait(5)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-        with self._lock:
-            self._dead = True
-            running = [r for r in self._pids if r not in self._status]
-            for request_id in running:
-                try:
-                    os.killpg(self._pids[request_id], signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-                shutil.rmtree(self._workdirs[request_id], ignore_errors=True)
-            for event in list(self._started.values()) + list(self._finished.values()):
-                event.set()
-
-    def stderr_tail(self, limit: int = 4000) -> str:
-        self._stderr.seek(0)
-        return self._stderr.read().decode(errors="replace")[-limit:]
-
-    def close(self) -> None:
-        if self._process.poll() is None:
-            self._process.stdin.close()
-            try:
-                self._process.wait(5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-        self._results.cleanup()
 
 
 _shared: Runner | None = None

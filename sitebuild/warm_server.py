@@ -1,6 +1,7 @@
-"""The warm process: import torch and matplotlib once, then fork a fresh child for every snippet.
+"""The warm process: import torch and matplotlib once, then fork a fresh child for every snippet;
+and `WarmServer`, the parent's handle on it (the bottom of this module).
 
-Started by `runner.Runner` as `python -m sitebuild.warm_server`. It speaks JSON lines:
+Started by `WarmServer` (for `runner.Runner`) as `python -m sitebuild.warm_server`. It speaks JSON lines:
 
     stdin  <- {"id": 3, "path": "/abs/snippet.py", "shown": "snippets/x/y.py", "base": "/tmp/…/3"}
     stdout -> {"id": 3, "pid": 4242, "workdir": "/tmp/snippet-…"}   the child has been forked
@@ -21,12 +22,25 @@ here, since a killed child cannot remove it. When stdin closes (the parent has g
 from __future__ import annotations
 
 import json
+import linecache
 import os
+import re
 import selectors
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sitebuild.child import MARK
+from sitebuild.result import REPO_ROOT, Snippet, SnippetResult
+
+STARTUP_LIMIT = 600.0  # seconds the warm process may take to import torch and fork a child
+OUTPUT_LIMIT = 100_000  # bytes of output (stdout and warnings) a page shows per snippet; a note says what was cut
 
 
 # Modules torch imports lazily, on first use, that a child would otherwise import again and again:
@@ -59,12 +73,35 @@ def _preload() -> None:
         except ImportError:
             pass
 
+    _warm_up_torch_func()
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1], label="warm-up")
     ax.set_xlabel("x")
     ax.legend()
     to_svg(fig, "warm-up")
     plt.close(fig)
+
+
+def _warm_up_torch_func() -> None:
+    """The first torch.func transform imports ~340 modules (torch._dynamo among them, ~1.5 s): do it
+    once here, so the children that use grad/vmap/jacrev/hessian start with them imported."""
+    import getpass
+
+    import torch
+
+    # The transforms create torch's compile cache folder in TMPDIR; one this warm-up made is removed again.
+    cache = os.path.join(tempfile.gettempdir(), f"torchinductor_{getpass.getuser()}")
+    existed = os.path.exists(cache)
+    try:
+        x = torch.ones(3)
+        torch.func.vmap(torch.func.grad(lambda t: (t * t).sum()))(x.unsqueeze(1))
+        torch.func.jacrev(torch.sin)(x)
+        torch.func.hessian(lambda t: t.pow(3).sum())(x)
+        torch.func.jvp(torch.sin, (x,), (x,))
+    except Exception:  # noqa: BLE001 - another torch release: only time is lost
+        pass
+    if not existed:
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 def _run_child(request: dict, workdir: str, server: int) -> None:
@@ -204,6 +241,234 @@ def _loop(selector, wake_r, children, stopping, server) -> None:
             _send({"id": request_id, "status": os.waitstatus_to_exitcode(status)})  # first: the parent waits
             _end_child(pid, workdir)
             _end_escaped(children)
+
+
+# -- the parent's side ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Request:
+    """What the parent knows of one request while it runs; dropped when the request ends."""
+
+    base: Path  # the child writes base.out, base.json, base.trace
+    started: threading.Event = field(default_factory=threading.Event)
+    finished: threading.Event = field(default_factory=threading.Event)
+    pid: int | None = None
+    workdir: str | None = None
+    status: int | None = None  # the child's exit status, once reported
+    forked: float = 0.0  # perf_counter when the fork and the exit were reported
+    exited: float = 0.0
+
+
+class WarmServer:
+    """The parent's handle on `python -m sitebuild.warm_server`."""
+
+    def __init__(self):
+        self._results = tempfile.TemporaryDirectory(prefix="snippet-results-")
+        self._stderr = tempfile.TemporaryFile()
+        self._spawned = time.perf_counter()
+        self.ready_seconds: float | None = None  # from the start to the first child's fork (torch imported)
+        self.ready_reported = False  # by Runner.take_timings, into one build report
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "sitebuild.warm_server"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            cwd=REPO_ROOT,
+            text=True,
+            bufsize=1,
+        )
+        self._lock = threading.Lock()
+        self._dead = False  # set once, by the reader, when the server's stdout closes
+        self._next_id = 0
+        self._requests: dict[int, _Request] = {}  # only the requests under way
+        self._reader = threading.Thread(target=self._read_replies, name="warm-server-reader", daemon=True)
+        self._reader.start()
+
+    def alive(self) -> bool:
+        return not self._dead and self._process.poll() is None
+
+    def execute(self, snippet: Snippet, timeout: float) -> tuple[SnippetResult, bool]:
+        """Run one snippet in a fresh child; returns its result (seconds: from the child's fork to its
+        exit; events not yet normalized) and whether it may be cached."""
+        with self._lock:
+            if self._dead:
+                return self._server_died(snippet), False
+            request_id = self._next_id
+            self._next_id += 1
+            request = self._requests[request_id] = _Request(Path(self._results.name) / str(request_id))
+            message = {"id": request_id, "path": str(snippet.file), "shown": snippet.shown, "base": str(request.base)}
+            try:
+                self._process.stdin.write(json.dumps(message) + "\n")
+                self._process.stdin.flush()
+            except (BrokenPipeError, OSError):
+                pass  # the reader thread reports the server's death below
+        try:
+            return self._wait(request, snippet, timeout)
+        finally:
+            with self._lock:
+                del self._requests[request_id]
+            for suffix in (".json", ".out", ".err", ".trace", ".json.partial"):
+                Path(f"{request.base}{suffix}").unlink(missing_ok=True)
+
+    def _wait(self, request: _Request, snippet: Snippet, timeout: float) -> tuple[SnippetResult, bool]:
+        base, file, shown = request.base, snippet.file, snippet.shown
+        # The clock starts when the child exists, so waiting for the server's imports is not counted.
+        request.started.wait(STARTUP_LIMIT)
+        if request.pid is None:
+            return self._server_died(snippet), False
+        if not request.finished.wait(timeout):
+            # faulthandler in the child writes its stack on SIGUSR1; then its whole group goes.
+            for signum, pause in ((signal.SIGUSR1, 0.3), (signal.SIGKILL, None)):
+                try:
+                    os.killpg(request.pid, signum) if signum == signal.SIGKILL else os.kill(request.pid, signum)
+                except ProcessLookupError:
+                    pass
+                request.finished.wait(pause)
+            lineno, trace = _stack_line(Path(f"{base}.trace"), file)
+            where = f"; it was at {_at(shown, file, lineno)}" if lineno else ""
+            events = read_output(Path(f"{base}.out"))
+            message = f"it ran longer than the {timeout:g} s timeout{where}"
+            result = SnippetResult.did_not_finish(shown, "TimeoutError", message, events, lineno, trace)
+            result.seconds = timeout
+            return result, False
+        seconds = max(0.0, request.exited - request.forked)  # measured by the reader thread, as the replies arrive
+        events = read_output(Path(f"{base}.out"))
+        if request.status is None:  # released by the server's death, not by the child's exit
+            result = self._server_died(snippet)
+            result.seconds = seconds
+            return result, False
+        try:
+            result = SnippetResult.from_json(json.loads(Path(f"{base}.json").read_text(encoding="utf-8")))
+            cacheable = True
+        except (OSError, ValueError, KeyError, TypeError):
+            lineno, trace = _stack_line(Path(f"{base}.trace"), file)
+            where = f" at {_at(shown, file, lineno)}" if lineno else ""
+            message = f"its process died ({_how_it_ended(request.status)}){where}"
+            result = SnippetResult.did_not_finish(shown, "RunnerError", message, (), lineno, trace)
+            cacheable = False
+        result.events, result.seconds = events, seconds
+        return result, cacheable
+
+    def _server_died(self, snippet: Snippet) -> SnippetResult:
+        status = self._process.poll()
+        message = (
+            f"the warm process that runs the snippets died ({_how_it_ended(status)}), so every snippet still"
+            " waiting fails with it (a snippet that kills its parent process does this)"
+        )
+        tail = self.stderr_tail().strip()
+        return SnippetResult.did_not_finish(snippet.shown, "RunnerError", message + (f":\n{tail}" if tail else ""))
+
+    def _read_replies(self) -> None:
+        try:
+            for line in self._process.stdout:
+                reply = json.loads(line)
+                with self._lock:
+                    request = self._requests.get(reply["id"])
+                if request is None:
+                    continue
+                if "pid" in reply:
+                    request.pid, request.workdir, request.forked = reply["pid"], reply["workdir"], time.perf_counter()
+                    if self.ready_seconds is None:
+                        self.ready_seconds = request.forked - self._spawned
+                    request.started.set()
+                else:
+                    request.status, request.exited = reply["status"], time.perf_counter()
+                    request.finished.set()
+        except (ValueError, KeyError, OSError):
+            pass
+        # The server has gone: nothing it ran may outlive it, and nobody may wait for it any longer.
+        try:
+            self._process.wait(5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+        with self._lock:
+            self._dead = True
+            for request in self._requests.values():
+                if request.pid is not None and request.status is None:
+                    try:
+                        os.killpg(request.pid, signal.SIGKILL)
+                    except (ProcessLookupError, PermissionError):
+                        pass
+                    shutil.rmtree(request.workdir, ignore_errors=True)
+                request.started.set()
+                request.finished.set()
+
+    def stderr_tail(self, limit: int = 4000) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")[-limit:]
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.stdin.close()
+            try:
+                self._process.wait(5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+        self._results.cleanup()
+
+
+def read_output(path: Path, limit: int = OUTPUT_LIMIT) -> list[tuple[str, str]]:
+    """A child's .out file as events: plain bytes are stdout, framed records (child.frame) stderr and
+    warnings, in the order written. Linear in the size; past `limit` bytes, a "note" event says what was cut."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit)
+            total = os.fstat(handle.fileno()).st_size
+    except OSError:
+        return []
+    events: list[tuple[str, list[bytes]]] = []
+
+    def add(kind: str, chunk: bytes) -> None:
+        if events and events[-1][0] == kind:
+            events[-1][1].append(chunk)
+        elif chunk:
+            events.append((kind, [chunk]))
+
+    position = 0
+    while position < len(data):
+        mark = data.find(MARK, position)
+        if mark != position:
+            end = len(data) if mark < 0 else mark
+            add("stdout", data[position:end])
+            position = end
+            continue
+        header_end = data.find(b"\0", mark + len(MARK))
+        kind, _, length = data[mark + len(MARK) : header_end].decode("ascii", "replace").partition(":")
+        if header_end < 0 or not length.isdigit():  # cut off by the limit
+            break
+        start = header_end + 1
+        add(kind, data[start : start + int(length)])
+        position = start + int(length)
+    if total > limit:
+        add("note", f"[output cut: the snippet wrote {total:,} bytes; a page shows the first {limit:,}]\n".encode())
+    return [(kind, b"".join(chunks).decode("utf-8", "replace")) for kind, chunks in events]
+
+
+def _how_it_ended(status: int | None) -> str:
+    if status is not None and status < 0:
+        try:
+            return f"killed by signal {-status}, {signal.Signals(-status).name}"
+        except ValueError:
+            return f"killed by signal {-status}"
+    return f"exit status {status}"
+
+
+def _stack_line(trace: Path, path: Path) -> tuple[int | None, str]:
+    """The snippet's innermost line in a faulthandler dump (a crash, or SIGUSR1 at the timeout)."""
+    try:
+        text = trace.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None, ""
+    for match in re.finditer(r'File "(.*)", line (\d+)', text):
+        if match.group(1) == str(path):
+            return int(match.group(2)), text
+    return None, text
+
+
+def _at(shown: str, path: Path, lineno: int) -> str:
+    linecache.checkcache(str(path))  # under mkdocs serve the file may have changed since
+    return f"{shown}:{lineno}: {linecache.getline(str(path), lineno).strip()}"
 
 
 if __name__ == "__main__":

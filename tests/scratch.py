@@ -1,4 +1,4 @@
-"""Small throwaway MkDocs projects that use the real hook, for testing the build's behaviour."""
+"""Small throwaway MkDocs projects that use the real hooks, for testing the build's behaviour."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+from sitebuild import report
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,13 +25,24 @@ markdown_extensions:
   - pymdownx.arithmatex:
       generic: true
 hooks:
-  - {hook}
+{hooks}
 """
+
+
+def site_hooks() -> list[Path]:
+    """The hooks of the site's own mkdocs.yml, in its order."""
+    lines = (ROOT / "mkdocs.yml").read_text(encoding="utf-8").split("\nhooks:\n", 1)[1].splitlines()
+    hooks = []
+    for line in lines:
+        if not line.startswith("  - "):
+            break
+        hooks.append(ROOT / line[4:].split("#")[0].strip())
+    return hooks
 
 
 def make_project(root: Path, pages: dict[str, str], snippets: dict[str, str]) -> Path:
     (root / "docs").mkdir(parents=True, exist_ok=True)
-    (root / "mkdocs.yml").write_text(CONFIG.format(hook=ROOT / "sitebuild" / "hook.py"), encoding="utf-8")
+    (root / "mkdocs.yml").write_text(CONFIG.format(hooks="\n".join(f"  - {hook}" for hook in site_hooks())), encoding="utf-8")
     for name, text in pages.items():
         (root / "docs" / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
     for name, text in snippets.items():
@@ -37,6 +50,17 @@ def make_project(root: Path, pages: dict[str, str], snippets: dict[str, str]) ->
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
     return root
+
+
+def build_report(root: Path) -> dict | None:
+    """The report of the project's last build (sitebuild/report.py), or None before its first."""
+    return report.read(report.report_path(root))
+
+
+def counts(root: Path) -> tuple[int, int]:
+    """(snippets that ran, snippets from the cache) in the project's last build."""
+    snippets = build_report(root)["snippets"]
+    return len(snippets["ran"]), len(snippets["cached"])
 
 
 def mkdocs(root: Path, *args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:

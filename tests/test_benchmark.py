@@ -104,13 +104,18 @@ def test_markdown_exec_peer_site(tiny_site, tmp_path):
     assert (peer / "snippets" / "one" / "a.py").is_file()
 
 
-def test_build_counts_reads_the_last_rebuild():
-    log = ("INFO    -  Snippets: 3 ran, 0 from the cache; snippet time 1.50 s; build so far 4.00 s\n"
-           "INFO    -  Snippets that ran: snippets/a.py, snippets/b.py, snippets/c.py\n"
-           "INFO    -  Snippets: 1 ran, 2 from the cache; snippet time 0.20 s; build so far 0.90 s\n"
-           "INFO    -  Snippets that ran: snippets/a.py\n")
-    assert build_counts(log) == BuildCounts(1, 2, 0.2, 0.9, ("snippets/a.py",))
-    assert build_counts("INFO    -  Snippets: execution is off (SITE_EXECUTE=0)\n") is None
+def test_build_counts_reads_the_build_report(tmp_path):
+    report = tmp_path / "build-report.json"
+    assert build_counts(report) is None  # no report: a peer's build
+    report.write_text(json.dumps({
+        "build": 2, "seconds": 0.9, "execute": True,
+        "snippets": {"ran": ["snippets/a.py"], "cached": ["snippets/b.py", "snippets/c.py"], "failed": [],
+                     "seconds": {"snippets/a.py": 0.2}},
+        "stages": {},
+    }))
+    assert build_counts(report) == BuildCounts(1, 2, 0.2, 0.9, ("snippets/a.py",), 2)
+    report.write_text(json.dumps({"build": 1, "seconds": 1.0, "execute": False, "snippets": {}, "stages": {}}))
+    assert build_counts(report) is None  # SITE_EXECUTE=0
 
 
 def test_cases_table_has_a_column_group_per_scale():

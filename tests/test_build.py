@@ -1,11 +1,11 @@
-"""How `mkdocs build` treats good and bad snippets, on small scratch projects using the real hook."""
+"""How `mkdocs build` treats good and bad snippets, on small scratch projects using the real hooks."""
 
 from __future__ import annotations
 
 import re
 
 from pages import read_snippets
-from scratch import make_project, mkdocs
+from scratch import build_report, counts, make_project, mkdocs
 
 GOOD = {
     "hello.py": 'print("<script>alert(1)</script> & more")\n',
@@ -46,7 +46,7 @@ def test_good_build_renders_code_output_figures_and_math(tmp_path):
     project = make_project(tmp_path, {"index.md": GOOD_PAGE}, GOOD)
     done = mkdocs(project, "build")
     assert done.returncode == 0, done.stderr
-    assert re.search(r"Snippets: 3 ran, 0 from the cache", done.stderr)
+    assert counts(project) == (3, 0)
     page = (project / "site" / "index.html").read_text(encoding="utf-8")
     snippets = read_snippets(page)
 
@@ -82,7 +82,8 @@ def test_rebuild_takes_every_snippet_from_the_cache(tmp_path):
     assert mkdocs(project, "build").returncode == 0
     again = mkdocs(project, "build")
     assert again.returncode == 0, again.stderr
-    assert "Snippets: 0 ran, 3 from the cache" in again.stderr
+    assert counts(project) == (0, 3)
+    assert build_report(project)["snippets"]["cached"] == [f"snippets/{name}" for name in sorted(GOOD)]
 
 
 def _failing_build(tmp_path, snippet: str, page: str = "@snippet snippets/bad.py\n", env=None):
@@ -179,7 +180,7 @@ def test_notebook_runs_once_in_the_background_and_is_cached(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("Converting notebook (execute=True)") == 1, done.stderr
     assert "computed 42" in (project / "site" / "lab" / "index.html").read_text(encoding="utf-8")
-    assert "Snippets: 1 ran, 0 from the cache" in done.stderr
+    assert counts(project) == (1, 0)
     again = mkdocs(project, "build")
     assert again.returncode == 0, again.stderr
     assert "Converting notebook" not in again.stderr and "Cache hit" in again.stderr

@@ -7,10 +7,11 @@ only keep a broken server from hanging the suite.
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
-from scratch import make_project
+from scratch import build_report, make_project
 from sitebuild.serve_process import ServeProcess
 
 PAGES = {"index.md": "# Serve\n\n@snippet snippets/a.py\n\n@snippet snippets/b.py\n"}
@@ -30,28 +31,49 @@ def server(tmp_path):
     server.stop()
 
 
+def wait_for_build(server, number: int, deadline: float = 120) -> tuple[dict, int]:
+    """The report of the server's build `number` (1: the first, 2: the first rebuild …) once written,
+    with how many log lines there were then."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        report = build_report(server.project)
+        if report is not None and report["build"] >= number:
+            assert report["build"] == number, f"expected build {number}, got {report['build']}"
+            return report, len(server.lines)
+        time.sleep(0.1)
+    raise AssertionError(f"no report of build {number} within {deadline} s:\n" + "".join(server.lines[-30:]))
+
+
+def ran_and_cached(report: dict) -> tuple[list[str], int]:
+    return report["snippets"]["ran"], len(report["snippets"]["cached"])
+
+
 def test_saving_a_snippet_reruns_only_that_snippet(server):
-    first = server.wait_for("Snippets: 2 ran, 0 from the cache")
+    report, first = wait_for_build(server, 1)
+    assert ran_and_cached(report) == (["snippets/a.py", "snippets/b.py"], 0)
     assert "a, version 1" in server.fetch()
     (server.project / "snippets" / "a.py").write_text('print("a, version 2")\n', encoding="utf-8")
-    line = server.wait_for("Snippets: 1 ran, 1 from the cache", after=first + 1)
-    assert "Snippets that ran: snippets/a.py\n" in server.lines[line + 1]
-    server.wait_for("Reloading browsers", after=line)
+    report, line = wait_for_build(server, 2)
+    assert ran_and_cached(report) == (["snippets/a.py"], 1)
+    server.wait_for("Reloading browsers", after=first)
     page = server.fetch()
     assert "a, version 2" in page and "b, version 1" in page
 
 
 def test_saving_a_page_runs_no_snippet(server):
-    first = server.wait_for("Snippets: 2 ran, 0 from the cache")
+    report, first = wait_for_build(server, 1)
+    assert ran_and_cached(report) == (["snippets/a.py", "snippets/b.py"], 0)
     page = server.project / "docs" / "index.md"
     page.write_text(page.read_text() + "\nOne more sentence.\n", encoding="utf-8")
-    server.wait_for("Snippets: 0 ran, 2 from the cache", after=first + 1)
-    server.wait_for("Reloading browsers", after=first + 1)
+    report, _ = wait_for_build(server, 2)
+    assert ran_and_cached(report) == ([], 2)
+    server.wait_for("Reloading browsers", after=first)
     assert "One more sentence." in server.fetch()
 
 
 def test_a_broken_snippet_is_reported_and_serving_goes_on(server):
-    first = server.wait_for("Snippets: 2 ran, 0 from the cache")
+    report, first = wait_for_build(server, 1)
+    assert ran_and_cached(report) == (["snippets/a.py", "snippets/b.py"], 0)
     snippet = server.project / "snippets" / "b.py"
     snippet.write_text('print("b")\nraise ValueError("broken on purpose")\n', encoding="utf-8")
     message = "snippets/b.py:2: ValueError: broken on purpose (used by docs/index.md, line 5)"
@@ -60,16 +82,19 @@ def test_a_broken_snippet_is_reported_and_serving_goes_on(server):
     page = server.fetch()  # still serving, and the page itself says what broke
     assert "This snippet failed" in page and message in page
     assert "a, version 1" in page
+    assert build_report(server.project)["snippets"]["failed"] == ["snippets/b.py"]
     mark = len(server.lines)
     snippet.write_text('print("b, fixed")\n', encoding="utf-8")
-    fixed = server.wait_for("Snippets: 1 ran, 1 from the cache", after=mark)
-    server.wait_for("Reloading browsers", after=fixed)
+    report, _ = wait_for_build(server, 3)
+    assert ran_and_cached(report) == (["snippets/b.py"], 1)
+    server.wait_for("Reloading browsers", after=mark)
     page = server.fetch()
     assert "b, fixed" in page and "This snippet failed" not in page
 
 
 def test_an_unreadable_snippet_or_a_bad_directive_is_shown_and_serving_goes_on(server):
-    first = server.wait_for("Snippets: 2 ran, 0 from the cache")
+    report, first = wait_for_build(server, 1)
+    assert ran_and_cached(report) == (["snippets/a.py", "snippets/b.py"], 0)
     (server.project / "snippets" / "b.py").write_bytes(b"print('\xff')\n")  # not UTF-8, no coding line
     message = "docs/index.md, line 5: cannot read snippets/b.py as Python does"
     error = server.wait_for(message, after=first)

@@ -1,0 +1,238 @@
+"""MkDocs hook: every `@snippet` directive becomes the snippet's code, output and figures.
+
+At on_files each page's directives are parsed (once) and all their snippets go to the runner
+together, so they run in parallel while MkDocs reads pages. on_page_markdown puts each snippet's
+code fence in place of its directive, followed by a placeholder element; on_page_content fills the
+placeholders with the output and figures (HTML, never read as Markdown). Figures are written into
+the built site at on_post_build, never into docs/, so `mkdocs serve` does not rebuild in a loop.
+The build report (sitebuild/report.py) is written at on_post_build.
+
+Switches (environment variables):
+    SITE_EXECUTE=0        render the snippets' code only, without running them (the lab has its own
+                          switch in mkdocs.yml: LAB_EXECUTE=false)
+    SNIPPET_TIMEOUT=60    seconds a snippet may run
+    SNIPPET_CACHE=path    where results are cached (default .cache/snippets); "off" disables it
+    SITE_BUILD_REPORT=path  where the build report goes (default .cache/build-report.json)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.utils import get_relative_url
+
+from sitebuild import directive, render, report
+from sitebuild.result import Snippet
+from sitebuild.runner import shared_runner
+
+log = logging.getLogger("mkdocs.hooks.snippets")
+# Errors under `mkdocs serve` go to the terminal through a logger of our own: through MkDocs' logger
+# they would count as errors in strict mode and stop the rebuild, which makes the server hang.
+serve_log = logging.getLogger("sitebuild.serve")
+if not serve_log.handlers:
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    serve_log.addHandler(_handler)
+    serve_log.propagate = False
+FIGURES_DIR = "assets/figures"
+
+
+@dataclass
+class _Page:
+    """One page's directives, parsed from its file at on_files (or why they could not be)."""
+
+    source: str
+    directives: list[directive.Directive] = field(default_factory=list)
+    problem: str | None = None  # under `mkdocs serve`: shown on the page instead of failing the build
+
+
+class SnippetBuild:
+    """Everything the snippets hook keeps across events: one object, made new for every build."""
+
+    def __init__(self, command: str, config):
+        self.command = command
+        self.root = Path(config.config_file_path).resolve().parent  # snippets/ and .cache/ live beside mkdocs.yml
+        self.snippets_dir = self.root / "snippets"
+        self.execute = os.environ.get("SITE_EXECUTE", "1") != "0"
+        cache = os.environ.get("SNIPPET_CACHE", str(self.root / ".cache" / "snippets"))
+        self.runner = shared_runner(
+            cache_dir=None if cache == "off" else Path(cache),
+            timeout=float(os.environ.get("SNIPPET_TIMEOUT", "60")),
+            root=self.root,
+        )
+        self.report = report.begin(self.execute)
+        self.pages: dict[str, _Page] = {}  # src_uri -> its directives
+        self.snippets: dict[Path, Snippet] = {}
+        self.futures: dict[Path, object] = {}
+        self.figures: dict[str, str] = {}  # file name -> SVG text
+        self.slots: dict[str, dict[str, str]] = {}  # page -> placeholder id -> HTML
+        self.pages_started = time.perf_counter()
+
+    # -- on_files: parse every page once and start every snippet ---------------------------------
+
+    def read_pages(self, files) -> None:
+        for file in files.documentation_pages():
+            if not file.src_uri.endswith(".md"):
+                continue
+            page = self.pages[file.src_uri] = _Page(Path(file.abs_src_path).read_text(encoding="utf-8"))
+            try:
+                page.directives = directive.find_directives(page.source)
+            except directive.DirectiveError as exc:
+                if self.command != "serve":
+                    raise PluginError(f"docs/{file.src_uri}, {exc}") from None  # a clean error naming the page
+                page.problem = f"docs/{file.src_uri}, {exc}"  # shown on the page itself, in on_page_markdown
+            for item in page.directives:
+                try:
+                    self.start(self.snippet(item, file.src_uri))
+                except PluginError:
+                    if self.command != "serve":
+                        raise
+                    # under serve, on_page_markdown shows it in place of its directive
+
+    def snippet(self, item: directive.Directive, page: str) -> Snippet:
+        path = (self.root / item.path).resolve()
+        if not path.is_file() or self.snippets_dir.resolve() not in path.parents:
+            raise PluginError(f"docs/{page}, line {item.lineno}: no snippet file {item.path} (paths start with snippets/)")
+        if path not in self.snippets:
+            self.snippets[path] = self.runner.snippet(path)
+        self.snippets[path].pages.add(page)
+        return self.snippets[path]
+
+    def start(self, snippet: Snippet) -> None:
+        if self.execute and snippet.file not in self.futures:
+            self.futures[snippet.file] = self.runner.submit(snippet)
+
+    def result(self, snippet: Snippet):
+        self.start(snippet)  # a directive another plugin added after on_files runs now
+        return self.futures[snippet.file].result()
+
+    # -- on_page_markdown: code in place of each directive, a placeholder for its output ---------
+
+    def page_markdown(self, markdown: str, src_uri: str, url: str) -> str:
+        page = self.pages.get(src_uri)
+        if page is None or not page.source.endswith(markdown):  # added or changed by another plugin: parse it here
+            page = _Page(markdown)
+            try:
+                page.directives = directive.find_directives(markdown)
+            except directive.DirectiveError as exc:
+                page.problem = f"docs/{src_uri}, {exc}"
+        if page.problem:
+            return self.problem(page.problem) + "\n\n" + markdown
+        skipped = len(page.source) - len(markdown)  # the front matter MkDocs has taken off
+        slots = self.slots.setdefault(src_uri, {})
+        pieces, position = [], 0
+        for number, item in enumerate(page.directives):
+            start, end = item.span[0] - skipped, item.span[1] - skipped
+            pieces.append(markdown[position:start])
+            position = end
+            slot = f"snippet-slot-{number}"
+            try:
+                code, slots[slot] = self.render(item, src_uri, url)
+            except PluginError as exc:
+                code, slots[slot] = self.problem(str(exc), item.indent), ""
+            pieces.append(f'{code}\n\n{item.indent}<div id="{slot}"></div>\n')
+        pieces.append(markdown[position:])
+        return "".join(pieces)
+
+    def render(self, item: directive.Directive, src_uri: str, url: str) -> tuple[str, str]:
+        """Markdown for the snippet's code and HTML for its output and figures (or a PluginError)."""
+        snippet = self.snippet(item, src_uri)
+        try:
+            with tokenize.open(snippet.file) as handle:  # as Python reads it: UTF-8, or the file's coding line
+                text = handle.read()
+        except (SyntaxError, UnicodeDecodeError) as exc:
+            raise PluginError(f"docs/{src_uri}, line {item.lineno}: cannot read {snippet.shown} as Python does: {exc}") from None
+        code = render.code_markdown(text, snippet.shown, item.indent)
+        if not self.execute:
+            return code, ""
+        result = self.result(snippet)
+        problem = render.problem(result, item, f"docs/{src_uri}")
+        if problem:
+            self.report.failed.append(snippet.shown)
+            raise PluginError(problem)
+        for figure in result.figures:
+            light, dark = figure.file_names()
+            self.figures[light], self.figures[dark] = figure.light, figure.dark
+        url_prefix = get_relative_url(FIGURES_DIR, url) + "/"
+        return code, render.output_html(result, item.raises) + render.figures_html(result, item.alt or "", url_prefix)
+
+    def problem(self, message: str, indent: str = "") -> str:
+        """`mkdocs build` stops on a broken snippet. `mkdocs serve` reports it, shows it on the page
+        and keeps serving (MkDocs would otherwise hold every request until the error is fixed)."""
+        if self.command != "serve":
+            raise PluginError(message)
+        serve_log.error(message)
+        return render.problem_markdown(message, indent)
+
+    # -- on_post_build ------------------------------------------------------------------------------
+
+    def finish(self, site_dir: str) -> None:
+        self.report.add("pages (rendering, waiting on snippets and the lab)", time.perf_counter() - self.pages_started)
+        with self.report.timed("figure files"):
+            target = Path(site_dir) / FIGURES_DIR
+            target.mkdir(parents=True, exist_ok=True)
+            for name, svg in sorted(self.figures.items()):
+                (target / name).write_text(svg, encoding="utf-8")
+        for future in self.futures.values():
+            if future.done() and future.exception() is None:
+                result = future.result()
+                (self.report.cached if result.cached else self.report.ran).append(result.path)
+                if not result.cached:
+                    self.report.seconds[result.path] = result.seconds
+        for stage, seconds in self.runner.take_timings().items():
+            self.report.add(stage, seconds)
+        log.info(self.report.summary())
+        self.report.write(report.report_path(self.root))
+        self.runner.prune_cache()
+
+
+class _Hook:
+    """The hook's one piece of state: the command, and the build under way."""
+
+    command = "build"
+    build: SnippetBuild | None = None
+
+
+_hook = _Hook()
+
+
+def on_startup(command, dirty):
+    _hook.command = command
+
+
+def on_config(config):
+    build = _hook.build = SnippetBuild(_hook.command, config)
+    if build.execute and (build.command == "serve" or not build.runner.all_cached(build.snippets_dir.rglob("*.py"))):
+        # torch imports in the warm process while MkDocs reads the pages. A build whose snippets are
+        # all cached never needs it; `mkdocs serve` keeps it ready for the first edit.
+        build.runner.start()
+    return config
+
+
+def on_files(files, config):
+    _hook.build.runner.reset_counts()
+    with _hook.build.report.timed("reading pages and directives"):
+        _hook.build.read_pages(files)
+    _hook.build.pages_started = time.perf_counter()
+    return files
+
+
+def on_page_markdown(markdown, page, config, files):
+    if not page.file.src_uri.endswith(".md"):
+        return markdown
+    return _hook.build.page_markdown(markdown, page.file.src_uri, page.file.url)
+
+
+def on_page_content(html, page, config, files):
+    slots = _hook.build.slots.pop(page.file.src_uri, None)
+    return render.fill_slots(html, slots) if slots else html
+
+
+def on_post_build(config):
+    _hook.build.finish(config.site_dir)

@@ -8,97 +8,84 @@ Rules without classes, @font-face, @keyframes and the like are kept as they are.
 
 from __future__ import annotations
 
-import re
+from html.parser import HTMLParser
 
-_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
-_CLASS_ATTR = re.compile(r'class="([^"]*)"')
+import tinycss2
+
+from sitebuild import html_spans
+
+class _Classes(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name == "class" and value:
+                self.found.update(value.split())
 
 
 def classes_in(page_html: str) -> set[str]:
-    return {name for value in _CLASS_ATTR.findall(page_html) for name in value.split()}
-
-
-def _blocks(css: str):
-    """Split CSS into (prelude, body) pairs at the top level; body is None for statements like @import."""
-    position, length = 0, len(css)
-    while position < length:
-        brace = css.find("{", position)
-        semicolon = css.find(";", position)
-        if brace == -1:
-            tail = css[position:].strip()
-            if tail:
-                yield tail, None
-            return
-        if semicolon != -1 and semicolon < brace and css[position:semicolon].lstrip().startswith("@"):
-            yield css[position : semicolon + 1].strip(), None
-            position = semicolon + 1
-            continue
-        depth, index = 1, brace + 1
-        while depth and index < length:
-            char = css[index]
-            if char == "{":
-                depth += 1
-            elif char == "}":
-                depth -= 1
-            elif char in "\"'":  # skip strings, which may hold braces
-                index = css.index(char, index + 1)
-            index += 1
-        yield css[position:brace].strip(), css[brace + 1 : index - 1]
-        position = index
+    """Every class the page's elements have (parsed: text that only looks like an attribute is not one)."""
+    parser = _Classes()
+    parser.feed(page_html)
+    parser.close()
+    return parser.found
 
 
 def prune(css: str, used: set[str]) -> str:
+    """The stylesheet without the rules whose selectors all need a class that is not in `used`
+    (parsed by tinycss2, so strings, escapes and comments are read as a browser reads them)."""
     out = []
-    for prelude, body in _blocks(css):
-        if body is None:
-            out.append(prelude)
-        elif prelude.startswith(("@media", "@supports", "@layer")):
-            inner = prune(body, used)
-            if inner:
-                out.append(f"{prelude}{{{inner}}}")
-        elif prelude.startswith("@"):
-            out.append(f"{prelude}{{{body}}}")  # @font-face, @keyframes, @page: keep whole
-        else:
-            selectors = [s for s in _split_selectors(prelude) if _required_classes(s) <= used]
+    for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+        if rule.type == "at-rule":
+            prelude = f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude).rstrip()}"
+            if rule.content is None:
+                out.append(prelude + ";")  # @import, @charset …
+            elif rule.lower_at_keyword in ("media", "supports", "layer"):
+                inner = prune(tinycss2.serialize(rule.content), used)
+                if inner:
+                    out.append(f"{prelude}{{{inner}}}")
+            else:
+                out.append(f"{prelude}{{{tinycss2.serialize(rule.content)}}}")  # @font-face, @keyframes, @page: whole
+        elif rule.type == "qualified-rule":
+            selectors = [s for s in _split_selectors(rule.prelude) if _required_classes(s) <= used]
             if selectors:
-                out.append(f"{','.join(selectors)}{{{body}}}")
+                kept = ",".join(tinycss2.serialize(selector).strip() for selector in selectors)
+                out.append(f"{kept}{{{tinycss2.serialize(rule.content)}}}")
+        # a parse error (a rule a browser drops too) is dropped
     return "".join(out)
 
 
-_PARENTHESES = re.compile(r"\([^()]*\)")
+def _required_classes(selector: list) -> set[str]:
+    """Classes an element must have for the selector to match: `.name` at the top level. Classes
+    inside :not(), :is() and the like (function tokens) are left out: `:not(.x)` matches without .x,
+    `:is(.x, .y)` with either."""
+    found = set()
+    for previous, token in zip([None, *selector], selector):
+        if token.type == "ident" and previous is not None and previous.type == "literal" and previous.value == ".":
+            found.add(token.value)
+    return found
 
 
-def _required_classes(selector: str) -> set[str]:
-    """Classes an element must have for the selector to match. Classes inside :not(), :is() and the
-    like are left out: `:not(.x)` matches without .x, `:is(.x, .y)` with either."""
-    previous = None
-    while previous != selector:
-        previous, selector = selector, _PARENTHESES.sub("", selector)
-    return set(_CLASS.findall(selector))
-
-
-def _split_selectors(prelude: str) -> list[str]:
-    """Split a selector list at top-level commas (not those inside :is(...), :not(...) and the like)."""
-    parts, depth, start = [], 0, 0
-    for index, char in enumerate(prelude):
-        if char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(prelude[start:index].strip())
-            start = index + 1
-    parts.append(prelude[start:].strip())
-    return [part for part in parts if part]
-
-
-_STYLE = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.DOTALL)
+def _split_selectors(prelude: list) -> list[list]:
+    """A selector list's selectors, split at its top-level commas (those inside :is(...) and the like
+    belong to a function token)."""
+    parts: list[list] = [[]]
+    for token in prelude:
+        if token.type == "literal" and token.value == ",":
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return [part for part in parts if any(token.type not in ("whitespace", "comment") for token in part)]
 
 
 def prune_page_styles(page_html: str, min_size: int = 50_000) -> str:
     """Prune every large inline <style> of a page against the classes the page uses."""
     used = classes_in(page_html)
-    return _STYLE.sub(
-        lambda m: m.group(1) + (prune(m.group(2), used) if len(m.group(2)) >= min_size else m.group(2)) + m.group(3),
-        page_html,
-    )
+    edits = []
+    for style in html_spans.elements(page_html, lambda tag, attrs: tag == "style"):
+        css = page_html[style.inner_start : style.inner_end]
+        if len(css) >= min_size:
+            edits.append((style.inner_start, style.inner_end, prune(css, used)))
+    return html_spans.replace(page_html, edits)

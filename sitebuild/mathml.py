@@ -12,8 +12,9 @@ import re
 
 from latex2mathml.converter import convert
 
-_INLINE = re.compile(r'<span class="arithmatex">\\\((?P<tex>.*?)\\\)</span>', re.DOTALL)
-_BLOCK = re.compile(r'<div class="arithmatex">\\\[(?P<tex>.*?)\\\]</div>', re.DOTALL)
+from sitebuild import html_spans
+
+_DELIMITERS = {"span": ("\\(", "\\)", "inline"), "div": ("\\[", "\\]", "block")}
 
 
 def _to_mathml(tex: str, display: str) -> str:
@@ -25,8 +26,22 @@ def _to_mathml(tex: str, display: str) -> str:
 
 
 def render_math(page_html: str) -> str:
-    page_html = _BLOCK.sub(lambda m: f'<div class="math-display" tabindex="0">{_to_mathml(m["tex"], "block")}</div>', page_html)
-    return _INLINE.sub(lambda m: _to_mathml(m["tex"], "inline"), page_html)
+    """Every arithmatex element of the page (found by parsing it) as MathML."""
+    edits = []
+    for element in html_spans.elements(page_html, _is_arithmatex):
+        opening, closing, display = _DELIMITERS[element.tag]
+        tex = page_html[element.inner_start : element.inner_end].strip()
+        if not (tex.startswith(opening) and tex.endswith(closing)):
+            continue
+        mathml = _to_mathml(tex[len(opening) : -len(closing)], display)
+        if display == "block":
+            mathml = f'<div class="math-display" tabindex="0">{mathml}</div>'
+        edits.append((element.start, element.end, mathml))
+    return html_spans.replace(page_html, edits)
+
+
+def _is_arithmatex(tag: str, attrs: dict) -> bool:
+    return tag in _DELIMITERS and attrs.get("class") == "arithmatex"
 
 
 # Notebook Markdown cells keep their $…$ as text; this converts it in the rendered notebook.

@@ -30,6 +30,7 @@ import time
 import types
 from html.parser import HTMLParser
 
+from sitebuild import html_spans
 from sitebuild.css_prune import prune_page_styles
 from sitebuild.mathml import render_dollar_math
 
@@ -37,11 +38,8 @@ log = logging.getLogger("mkdocs.hooks.snippets")
 
 PLUGIN = "mkdocs-jupyter"
 
-_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
 _MATHJAX = re.compile(r"mathjax", re.IGNORECASE)
-_MARKDOWN_CELL = re.compile(
-    r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)', re.DOTALL
-)
+_MARKDOWN_CELL = {"jp-RenderedHTMLCommon", "jp-RenderedMarkdown"}  # the classes of a Markdown cell's rendering
 
 
 def is_notebook(page) -> bool:
@@ -72,9 +70,15 @@ def _unwanted(script: str) -> bool:
 
 def clean_page(page_html: str) -> str:
     page_html = fold_solutions_and_pair_figures(page_html)
-    page_html = _SCRIPT.sub(lambda m: "" if _unwanted(m.group(0)) else m.group(0), page_html)
+    scripts = html_spans.elements(page_html, lambda tag, attrs: tag == "script")
+    page_html = html_spans.replace(page_html, [
+        (script.start, script.end, "") for script in scripts if _unwanted(page_html[script.start : script.end])
+    ])
     page_html = prune_page_styles(page_html)  # JupyterLab's whole stylesheet is inlined: keep what can match
-    return _MARKDOWN_CELL.sub(lambda m: m.group(1) + render_dollar_math(m.group(2)) + m.group(3), page_html)
+    cells = html_spans.elements(page_html, lambda tag, attrs: tag == "div" and _MARKDOWN_CELL <= html_spans.classes(attrs))
+    return html_spans.replace(page_html, [
+        (cell.inner_start, cell.inner_end, render_dollar_math(page_html[cell.inner_start : cell.inner_end])) for cell in cells
+    ])
 
 
 class _Layout(HTMLParser):

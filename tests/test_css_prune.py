@@ -34,3 +34,8 @@ def test_only_large_inline_styles_of_a_page_are_pruned():
     page = f'<style>.small-unused{{x:y}}</style><style>{big}</style><div class="a"></div>'
     assert classes_in(page) == {"a"}
     assert prune_page_styles(page) == '<style>.small-unused{x:y}</style><style>.a{x:y}</style><div class="a"></div>'
+
+
+def test_strings_with_escaped_quotes_and_braces_end_where_a_browser_ends_them():
+    css = '.y{content:"\\"}"} .z{color:red} .gone{a:b} /* .z{x:y} */ .used{c:d}'
+    assert prune(css, {"y", "z", "used"}) == '.y{content:"\\"}"}.z{color:red}.used{c:d}'

@@ -78,7 +78,8 @@ class Scale:
     def caches(self) -> dict:
         """Fresh, empty cache folders for one build."""
         folder = Path(tempfile.mkdtemp(prefix="caches-", dir=self.work))
-        return {"SNIPPET_CACHE": str(folder / "snippets"), "LAB_CACHE_DIR": str(folder / "mkdocs-jupyter")}
+        return {"SNIPPET_CACHE": str(folder / "snippets"), "LAB_CACHE_DIR": str(folder / "mkdocs-jupyter"),
+                "LAB_RUN_CACHE": str(folder / "lab")}
 
     def out(self) -> Path:
         return self.work / "out"

@@ -31,7 +31,7 @@ from sitebuild import report
 def base_env() -> dict:
     """The environment of every command: none of the build's switches set, a fixed build date."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    for name in ("SITE_EXECUTE", "SNIPPET_CACHE", "LAB_CACHE_DIR", "LAB_EXECUTE", "MPLBACKEND", report.ENV):
+    for name in ("SITE_EXECUTE", "SNIPPET_CACHE", "LAB_CACHE_DIR", "LAB_RUN_CACHE", "LAB_EXECUTE", "MPLBACKEND", report.ENV):
         env.pop(name, None)
     if "SOURCE_DATE_EPOCH" not in env:  # the scratch copies are not git checkouts
         stamp = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=REPO, capture_output=True, text=True)

@@ -5,6 +5,7 @@ rebuild starts a new one and counts up `build`). The hooks add to `current()`:
 
     {"build": 1, "seconds": 4.2, "execute": true,
      "snippets": {"ran": ["snippets/a.py"], "cached": [], "failed": [], "seconds": {"snippets/a.py": 0.31}},
+     "lab": {"ran": ["lab.ipynb"], "cached": []},
      "stages": {"warm process start": 1.9, "snippet runs": 0.31, "cache reads": 0.0, "math": 0.02, …}}
 """
 
@@ -30,6 +31,7 @@ class BuildReport:
         self.failed: list[str] = []
         self.seconds: dict[str, float] = {}  # per snippet that ran
         self.stages: dict[str, float] = {}
+        self.lab: dict[str, list[str]] = {"ran": [], "cached": []}  # notebooks run by sitebuild/hooks/lab.py
         self._lock = threading.Lock()
 
     def add(self, stage: str, seconds: float) -> None:
@@ -55,6 +57,7 @@ class BuildReport:
                 "failed": sorted(self.failed),
                 "seconds": {name: self.seconds[name] for name in sorted(self.seconds)},
             },
+            "lab": {kind: sorted(names) for kind, names in self.lab.items()},
             "stages": {name: round(value, 3) for name, value in sorted(self.stages.items())},
         }
 

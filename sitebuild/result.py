@@ -16,7 +16,7 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 # The build's own files that shape a result: a change to any of them changes every cache key.
-RUNNER_SOURCES = ("child.py", "figures.py", "result.py", "runner.py", "warm_server.py")
+RUNNER_SOURCES = ("child.py", "figures.py", "notebook_child.py", "result.py", "runner.py", "warm_server.py")
 
 
 @dataclass

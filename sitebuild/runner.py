@@ -120,6 +120,14 @@ class Runner:
                 return False
         return True
 
+    def run_notebook(self, path, timeout: float = 600.0) -> dict:
+        """A notebook's cells run in one child of the warm process, as a kernel would run them (see
+        sitebuild/notebook_child.py); the executed notebook, as nbformat JSON."""
+        self.start()
+        with self._lock:
+            server = self._server
+        return server.run_notebook(Path(path).resolve(), timeout)
+
     def run_many(self, paths) -> dict[Path, SnippetResult]:
         futures = {Path(p): self.submit(p) for p in paths}
         return {p: f.result() for p, f in futures.items()}

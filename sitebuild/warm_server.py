@@ -65,6 +65,7 @@ def _preload() -> None:
     import torch  # noqa: F401
 
     import sitebuild.child  # noqa: F401
+    import sitebuild.notebook_child  # noqa: F401
     from sitebuild.figures import to_svg
 
     for name in LAZY_MODULES:
@@ -119,7 +120,12 @@ def _run_child(request: dict, workdir: str, server: int) -> None:
     signal.set_wakeup_fd(-1)
     code = 0
     try:
-        run_snippet_to_file(request["path"], request["shown"], request["base"], workdir)
+        if request.get("kind") == "notebook":
+            from sitebuild.notebook_child import run_notebook_to_file
+
+            run_notebook_to_file(request["path"], request["base"], workdir)
+        else:
+            run_snippet_to_file(request["path"], request["shown"], request["base"], workdir)
     except BaseException:  # noqa: BLE001 - the parent reports a missing result file
         code = 1
     os._exit(code)
@@ -291,24 +297,57 @@ class WarmServer:
     def execute(self, snippet: Snippet, timeout: float) -> tuple[SnippetResult, bool]:
         """Run one snippet in a fresh child; returns its result (seconds: from the child's fork to its
         exit; events not yet normalized) and whether it may be cached."""
-        with self._lock:
-            if self._dead:
+        request_id, request = self._request(path=str(snippet.file), shown=snippet.shown)
+        try:
+            if request is None:
                 return self._server_died(snippet), False
+            return self._wait(request, snippet, timeout)
+        finally:
+            self._drop(request_id, request)
+
+    def run_notebook(self, path: Path, timeout: float) -> dict:
+        """Run a notebook's code cells in one fresh child (one namespace, as a kernel); returns the
+        executed notebook (nbformat JSON). Raises RuntimeError if the child could not finish it."""
+        request_id, request = self._request(kind="notebook", path=str(path))
+        try:
+            if request is None or not request.started.wait(STARTUP_LIMIT) or request.pid is None:
+                raise RuntimeError(f"the warm process died before it could run {path.name}:\n{self.stderr_tail()}")
+            if not request.finished.wait(timeout):
+                try:
+                    os.killpg(request.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                request.finished.wait()
+                raise RuntimeError(f"{path.name} ran longer than the {timeout:g} s timeout")
+            try:
+                return json.loads(Path(f"{request.base}.ipynb").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                how = _how_it_ended(request.status) if request.status is not None else "the warm process died"
+                raise RuntimeError(f"the process running {path.name} died ({how})") from None
+        finally:
+            self._drop(request_id, request)
+
+    def _request(self, **fields) -> tuple[int, _Request | None]:
+        """Send one request; its record (None if the server is dead)."""
+        with self._lock:
             request_id = self._next_id
             self._next_id += 1
+            if self._dead:
+                return request_id, None
             request = self._requests[request_id] = _Request(Path(self._results.name) / str(request_id))
-            message = {"id": request_id, "path": str(snippet.file), "shown": snippet.shown, "base": str(request.base)}
+            message = {"id": request_id, "base": str(request.base), **fields}
             try:
                 self._process.stdin.write(json.dumps(message) + "\n")
                 self._process.stdin.flush()
             except (BrokenPipeError, OSError):
-                pass  # the reader thread reports the server's death below
-        try:
-            return self._wait(request, snippet, timeout)
-        finally:
-            with self._lock:
-                del self._requests[request_id]
-            for suffix in (".json", ".out", ".err", ".trace", ".json.partial"):
+                pass  # the reader thread reports the server's death
+        return request_id, request
+
+    def _drop(self, request_id: int, request: _Request | None) -> None:
+        with self._lock:
+            self._requests.pop(request_id, None)
+        if request is not None:
+            for suffix in (".json", ".out", ".err", ".trace", ".json.partial", ".ipynb", ".ipynb.partial"):
                 Path(f"{request.base}{suffix}").unlink(missing_ok=True)
 
     def _wait(self, request: _Request, snippet: Snippet, timeout: float) -> tuple[SnippetResult, bool]:

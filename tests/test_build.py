@@ -146,18 +146,18 @@ def test_execution_switch_renders_code_without_running(tmp_path):
     assert "snippet-output" not in page
 
 
-# The lab notebook: mkdocs-jupyter executes it, started in the background at the start of the build
-# (sitebuild/notebook.py) so its kernel runs beside the snippets. It must still run exactly once,
-# land on its page, come from mkdocs-jupyter's cache next time, and stop the build when a cell fails.
+# The lab notebook: the site's runner executes it (sitebuild/hooks/lab.py), in one child of the warm
+# process, beside the snippets; mkdocs-jupyter renders the executed copy. It must still run exactly
+# once, with no kernel, land on its page, come from the cache next time, and stop the build when a
+# cell fails.
 
 NOTEBOOK_PLUGIN = """\
 plugins:
   - mkdocs-jupyter:
       include: ["*.ipynb"]
       ignore: ["*.md"]
-      execute: true
+      execute: false
       allow_errors: false
-      kernel_name: python3
 """
 
 
@@ -174,16 +174,18 @@ def _notebook_project(tmp_path, cell: str):
     return project
 
 
-def test_notebook_runs_once_in_the_background_and_is_cached(tmp_path):
-    project = _notebook_project(tmp_path, 'print("computed", 6 * 7)')
+def test_notebook_runs_once_beside_the_snippets_and_is_cached(tmp_path):
+    project = _notebook_project(tmp_path, 'print("computed", 6 * 7)\n6 * 7')
     done = mkdocs(project, "build")
     assert done.returncode == 0, done.stderr
-    assert done.stderr.count("Converting notebook (execute=True)") == 1, done.stderr
-    assert "computed 42" in (project / "site" / "lab" / "index.html").read_text(encoding="utf-8")
+    assert "execute=True" not in done.stderr  # no kernel
+    assert build_report(project)["lab"] == {"ran": ["lab.ipynb"], "cached": []}
+    page = (project / "site" / "lab" / "index.html").read_text(encoding="utf-8")
+    assert "computed 42" in page and "42" in page.split("computed 42", 1)[1]  # stdout, then the last value
     assert counts(project) == (1, 0)
     again = mkdocs(project, "build")
     assert again.returncode == 0, again.stderr
-    assert "Converting notebook" not in again.stderr and "Cache hit" in again.stderr
+    assert build_report(project)["lab"] == {"ran": [], "cached": ["lab.ipynb"]}
     assert "computed 42" in (project / "site" / "lab" / "index.html").read_text(encoding="utf-8")
 
 
@@ -192,5 +194,5 @@ def test_failing_notebook_cell_fails_the_build_once(tmp_path):
     done = mkdocs(project, "build")
     assert done.returncode != 0
     assert "Error reading page 'lab.ipynb'" in done.stderr and "lab cell broken on purpose" in done.stderr
-    assert done.stderr.count("Converting notebook (execute=True)") == 1, done.stderr
+    assert "execute=True" not in done.stderr
     assert not (project / "site").exists()

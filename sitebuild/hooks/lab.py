@@ -1,30 +1,137 @@
-"""MkDocs hook: the lab notebook, which mkdocs-jupyter renders (sitebuild/notebook.py does the work).
+"""MkDocs hook: the lab notebook runs through the site's own runner; mkdocs-jupyter only renders it.
 
-It starts rendering in the background at on_pre_build, beside the snippets; its page waits for it,
-gets the description of the notebook's metadata, and its HTML is cleaned (no CDN MathJax, math as
-MathML, solutions folded, figures as light/dark pairs with alt text).
+At on_files (before mkdocs-jupyter's) every notebook starts running in one child of the warm process
+(its cells in one namespace, as a kernel runs them: sitebuild/notebook_child.py), beside the
+snippets, so no kernel starts and torch is not imported a second time. The executed copy is cached
+in .cache/lab/ under a hash of the notebook and the runner's source, and handed to MkDocs through
+its public File API (a `File` in the cache folder) in place of the notebook, so mkdocs-jupyter renders it with
+`execute: false`. The page waits for the run at on_pre_page (a failed cell stops the build there),
+gets the notebook's description, and its HTML is cleaned (sitebuild/notebook.py). The download next
+to the page is the notebook as stored in docs/, without outputs.
+
+Switch: LAB_EXECUTE=false renders the lab as stored, without running it.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import hashlib
+import json
+import os
+import shutil
+import threading
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File
+
 from sitebuild import notebook, report
+from sitebuild.result import build_fingerprint
+from sitebuild.runner import shared_runner
+
+PLUGIN = "mkdocs-jupyter"
 
 
-def on_pre_build(config):
-    with report.current().timed("lab (start)"):
-        notebook.start_early(config)
+class LabBuild:
+    """What the lab hook keeps across one build's events."""
+
+    def __init__(self, config):
+        self.root = Path(config.config_file_path).resolve().parent
+        self.cache = Path(os.environ.get("LAB_RUN_CACHE") or self.root / ".cache" / "lab")
+        self.runs: dict[str, concurrent.futures.Future] = {}  # src_uri -> the run under way (or done)
+        self.originals: dict[str, str] = {}  # src_uri -> the notebook as stored (the download)
+
+    def start(self, config, files) -> None:
+        plugin = config.plugins.get(PLUGIN)
+        for file in list(files):
+            if not file.src_uri.endswith(".ipynb") or (plugin is not None and not plugin.should_include(file)):
+                continue
+            source = Path(file.abs_src_path).read_bytes()
+            key = hashlib.sha256(build_fingerprint().encode() + b"\0" + source).hexdigest()
+            folder = self.cache / key
+            executed = folder / file.src_uri  # its name: the page's download link
+            future: concurrent.futures.Future = concurrent.futures.Future()
+            if executed.is_file():
+                report.current().lab["cached"].append(file.src_uri)
+                future.set_result(executed)
+            else:
+                report.current().lab["ran"].append(file.src_uri)
+                threading.Thread(target=self._run, args=(future, Path(file.abs_src_path), executed), daemon=True).start()
+            self.runs[file.src_uri] = future
+            self.originals[file.src_uri] = file.abs_src_path
+            files.remove(file)
+            # A File whose source folder is the executed copy's (File.generated's files have no source
+            # folder, which mkdocs-jupyter's page wrapper needs to find the file).
+            files.append(File(file.src_uri, str(folder), config.site_dir, config.use_directory_urls))
+
+    @staticmethod
+    def _run(future: concurrent.futures.Future, source: Path, executed: Path) -> None:
+        try:
+            with report.current().timed("lab (its run, beside the snippets)"):
+                data = shared_runner().run_notebook(source)
+            error = data.get("metadata", {}).pop("sitebuild", {}).get("error")
+            if error:
+                raise PluginError(f"{source.name}, {error}")
+            executed.parent.mkdir(parents=True, exist_ok=True)
+            partial = executed.with_name(executed.name + f".{os.getpid()}.tmp")
+            partial.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            partial.replace(executed)
+            future.set_result(executed)
+        except BaseException as exc:  # noqa: BLE001 - raised on the page's own thread, in wait()
+            future.set_exception(exc)
+
+    def wait(self, src_uri: str) -> None:
+        future = self.runs.get(src_uri)
+        if future is not None:
+            with report.current().timed("lab (waiting for its run)"):
+                future.result()
+
+    def download(self, page) -> None:
+        """mkdocs-jupyter publishes the file it rendered (the executed copy) beside the page: readers
+        download the notebook as stored instead."""
+        original = self.originals.get(page.file.src_uri)
+        target = Path(page.file.abs_dest_path).parent / Path(page.file.src_uri).name
+        if original and target.is_file():
+            shutil.copyfile(original, target)
+
+
+class _Hook:
+    build: LabBuild | None = None
+
+
+_hook = _Hook()
+
+
+def _executes() -> bool:
+    return os.environ.get("LAB_EXECUTE", "true").lower() not in ("false", "0", "no")
+
+
+@event_priority(50)  # before mkdocs-jupyter's on_files, which makes the notebooks pages
+def on_files(files, config):
+    _hook.build = LabBuild(config)
+    if _executes():
+        with report.current().timed("lab (start)"):
+            _hook.build.start(config, files)
+    return files
+
+
+@event_priority(50)  # before mkdocs-jupyter's on_pre_page, which reads the executed copy
+def on_pre_page(page, config, files):
+    if notebook.is_notebook(page):
+        _hook.build.wait(page.file.src_uri)
+    return page
 
 
 def on_page_markdown(markdown, page, config, files):
     if notebook.is_notebook(page):
         notebook.describe(page)
-        with report.current().timed("lab (waiting for its execution)"):
-            notebook.wait(page)
     return markdown
 
 
 def on_post_page(output, page, config):
     if notebook.is_notebook(page):
+        _hook.build.download(page)  # after mkdocs-jupyter's on_post_page, which copies the executed one
         with report.current().timed("lab (cleaning its page)"):
             output = notebook.clean_page(output)
     return output

@@ -71,6 +71,7 @@ class BuildCounts:
     build_seconds: float  # from the start of the build to the report
     names: tuple[str, ...] = ()  # the snippets that ran
     build: int = 1  # which build of the process (mkdocs serve counts its rebuilds)
+    stages: tuple[tuple[str, float], ...] = ()  # seconds per stage, as the report gives them
 
 
 def build_counts(report_path: Path) -> BuildCounts | None:
@@ -82,7 +83,7 @@ def build_counts(report_path: Path) -> BuildCounts | None:
     snippets = data["snippets"]
     return BuildCounts(
         len(snippets["ran"]), len(snippets["cached"]), round(sum(snippets["seconds"].values()), 3),
-        data["seconds"], tuple(snippets["ran"]), data["build"],
+        data["seconds"], tuple(snippets["ran"]), data["build"], tuple(data.get("stages", {}).items()),
     )
 
 

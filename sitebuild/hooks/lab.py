@@ -3,7 +3,8 @@
 At on_files (before mkdocs-jupyter's) every notebook starts running in one child of the warm process
 (its cells in one namespace, as a kernel runs them: sitebuild/notebook_child.py), beside the
 snippets, so no kernel starts and torch is not imported a second time. The executed copy is cached
-in .cache/lab/ under a hash of the notebook and the runner's source, and handed to MkDocs through
+in .cache/lab/ under a hash of the notebook and the runner's source (a new run removes the copies of
+earlier versions), and handed to MkDocs through
 its public File API (a `File` in the cache folder) in place of the notebook, so mkdocs-jupyter renders it with
 `execute: false`. The page waits for the run at on_pre_page (a failed cell stops the build there),
 gets the notebook's description, and its HTML is cleaned (sitebuild/notebook.py). The download next
@@ -57,7 +58,8 @@ class LabBuild:
                 future.set_result(executed)
             else:
                 report.current().lab["ran"].append(file.src_uri)
-                threading.Thread(target=self._run, args=(future, Path(file.abs_src_path), executed), daemon=True).start()
+                args = (future, Path(file.abs_src_path), executed, file.src_uri)
+                threading.Thread(target=self._run, args=args, daemon=True).start()
             self.runs[file.src_uri] = future
             self.originals[file.src_uri] = file.abs_src_path
             files.remove(file)
@@ -65,8 +67,7 @@ class LabBuild:
             # folder, which mkdocs-jupyter's page wrapper needs to find the file).
             files.append(File(file.src_uri, str(folder), config.site_dir, config.use_directory_urls))
 
-    @staticmethod
-    def _run(future: concurrent.futures.Future, source: Path, executed: Path) -> None:
+    def _run(self, future: concurrent.futures.Future, source: Path, executed: Path, src_uri: str) -> None:
         try:
             with report.current().timed("lab (its run, beside the snippets)"):
                 data = shared_runner().run_notebook(source)
@@ -78,6 +79,10 @@ class LabBuild:
             partial.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
             partial.replace(executed)
             future.set_result(executed)
+            kept = self.cache / executed.relative_to(self.cache).parts[0]
+            for folder in self.cache.iterdir():  # the executed copies of this notebook's earlier versions
+                if folder != kept and (folder / src_uri).is_file():
+                    shutil.rmtree(folder, ignore_errors=True)
         except BaseException as exc:  # noqa: BLE001 - raised on the page's own thread, in wait()
             future.set_exception(exc)
 

@@ -72,6 +72,9 @@ def _unwanted(script: str) -> bool:
 
 def clean_page(page_html: str) -> str:
     page_html = fold_solutions_and_pair_figures(page_html)
+    # mkdocs-jupyter's heading anchors are "¶" links that Material's search would index as text;
+    # Material's own class for them is skipped by search and styled like every other page's.
+    page_html = page_html.replace('<a class="anchor-link"', '<a class="headerlink"')
     page_html = _SCRIPT.sub(lambda m: "" if _unwanted(m.group(0)) else m.group(0), page_html)
     page_html = prune_page_styles(page_html)  # JupyterLab's whole stylesheet is inlined: keep what can match
     return _MARKDOWN_CELL.sub(lambda m: m.group(1) + render_dollar_math(m.group(2)) + m.group(3), page_html)

@@ -55,10 +55,11 @@ def figures_html(result: SnippetResult, alt: str, url_prefix: str) -> str:
         light, dark = figure_file_names(figure.light, figure.dark)
         text = html.escape(alt if len(result.figures) == 1 else f"{alt} (figure {number} of {len(result.figures)})")
         size = f'width="{figure.width}" height="{figure.height}"'
+        # Each image links to its own SVG: on a phone a reader opens the figure full size and zooms.
         blocks.append(
             '<figure class="snippet-figure">'
-            f'<img src="{url_prefix}{light}#only-light" alt="{text}" {size} decoding="async">'
-            f'<img src="{url_prefix}{dark}#only-dark" alt="{text}" {size} decoding="async">'
+            f'<a href="{url_prefix}{light}"><img src="{url_prefix}{light}#only-light" alt="{text}" {size} decoding="async"></a>'
+            f'<a href="{url_prefix}{dark}"><img src="{url_prefix}{dark}#only-dark" alt="{text}" {size} decoding="async"></a>'
             "</figure>"
         )
     return "".join(blocks)

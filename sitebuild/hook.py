@@ -183,6 +183,8 @@ def _problem(message: str, markdown: str = "", indent: str = "") -> str:
 def on_page_content(html, page, config, files):
     for token, content in _build.slots.pop(page.file.src_uri, {}).items():
         html = html.replace(f"<p>{token}</p>", content)
+    if config.repo_url:
+        html = render.link_code_titles(html, config.repo_url.rstrip("/") + "/blob/main/")
     return mathml.render_math(html)
 
 

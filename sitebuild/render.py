@@ -85,3 +85,15 @@ def problem_markdown(message: str, indent: str = "") -> str:
     lines = ['!!! failure "This snippet failed (mkdocs build would stop here)"', "", "    ```text"]
     lines += ["    " + line for line in message.splitlines()] + ["    ```"]
     return "\n".join(indent + line if line else line for line in lines)
+
+
+_CODE_TITLE = re.compile(r'<span class="filename">(snippets/[\w./-]+\.py)</span>')
+
+
+def link_code_titles(page_html: str, source_url: str) -> str:
+    """Each snippet's code block title, its path, links to the file in the repository ("view source").
+
+    The pattern is the exact title Material writes for the fences made by code_markdown above."""
+    return _CODE_TITLE.sub(
+        lambda m: f'<span class="filename"><a href="{source_url}{m.group(1)}">{m.group(1)}</a></span>', page_html
+    )

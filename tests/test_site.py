@@ -82,3 +82,17 @@ def test_search_index_has_no_stray_pilcrows(built_site):
     """Heading anchors ("¶") are links, not words: search results must not show them."""
     index = (built_site / "search" / "search_index.json").read_text(encoding="utf-8")
     assert "¶" not in index and "\\u00b6" not in index
+
+
+def test_every_snippet_title_links_to_its_source_in_the_repository(built_site):
+    repository = "https://github.com/autograd-lessons/derivatives-in-pytorch/blob/main/"
+    linked = set()
+    for page in sorted(built_site.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        titles = re.findall(r'<span class="filename">(.*?)</span>', text)
+        for title in (title for title in titles if "snippets/" in title):
+            match = re.fullmatch(r'<a href="([^"]+)">(snippets/[^<]+)</a>', title)
+            assert match, f"{page}: a snippet title without its source link: {title}"
+            assert match.group(1) == repository + match.group(2)
+            linked.add(match.group(2))
+    assert linked == set(SNIPPET_FILES)

@@ -181,6 +181,8 @@ def _problem(message: str, markdown: str = "", indent: str = "") -> str:
 
 
 def on_page_content(html, page, config, files):
+    if notebook.is_notebook(page):
+        html = notebook.mark_heading_anchors(html)
     for token, content in _build.slots.pop(page.file.src_uri, {}).items():
         html = html.replace(f"<p>{token}</p>", content)
     if config.repo_url:

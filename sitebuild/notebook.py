@@ -70,11 +70,15 @@ def _unwanted(script: str) -> bool:
     return bool(_MATHJAX.search(script)) or script.startswith('<script src="">')
 
 
+def mark_heading_anchors(content_html: str) -> str:
+    """mkdocs-jupyter's heading anchors are "¶" links that search would index as words. Material's own
+    class for them is one search skips (and styles like every other page's); this must happen before
+    the search plugin reads the page, i.e. on the page's content, not on the finished page."""
+    return content_html.replace('<a class="anchor-link"', '<a class="headerlink"')
+
+
 def clean_page(page_html: str) -> str:
     page_html = fold_solutions_and_pair_figures(page_html)
-    # mkdocs-jupyter's heading anchors are "¶" links that Material's search would index as text;
-    # Material's own class for them is skipped by search and styled like every other page's.
-    page_html = page_html.replace('<a class="anchor-link"', '<a class="headerlink"')
     page_html = _SCRIPT.sub(lambda m: "" if _unwanted(m.group(0)) else m.group(0), page_html)
     page_html = prune_page_styles(page_html)  # JupyterLab's whole stylesheet is inlined: keep what can match
     return _MARKDOWN_CELL.sub(lambda m: m.group(1) + render_dollar_math(m.group(2)) + m.group(3), page_html)

@@ -20,8 +20,6 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     FIGURES_JS,
     IMAGES_JS,
     LAYOUT_JS,
@@ -85,16 +83,6 @@ def _directives(url: str):
 def server(built_site):
     with StaticSite(built_site, site_path(SITE_URL)) as running:
         yield running
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module", params=PAGES, ids=_page_id)

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 from helpers import snippet_output
 from widget_records import parse_backward, parse_table
 
 from browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     MISSING_CHROMIUM,
     ROOT,
     SCREENSHOTS,
@@ -79,16 +76,6 @@ def test_every_widget_on_the_site_is_tested_here():
 def server(built_site):
     with StaticSite(built_site, site_path(site_url_of_config())) as running:
         yield running
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield launched
-        launched.close()
 
 
 def _open(browser, server, path, palette, size):

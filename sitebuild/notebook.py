@@ -56,6 +56,13 @@ def _unwanted(script: str) -> bool:
     return bool(_MATHJAX.search(script)) or script.startswith('<script src="">')
 
 
+def mark_heading_anchors(content_html: str) -> str:
+    """mkdocs-jupyter's heading anchors are "¶" links that search would index as words. Material's own
+    class for them is one search skips (and styles like every other page's); this must happen before
+    the search plugin reads the page, i.e. on the page's content, not on the finished page."""
+    return content_html.replace('<a class="anchor-link"', '<a class="headerlink"')
+
+
 def clean_page(page_html: str) -> str:
     page_html = fold_solutions_and_pair_figures(page_html)
     scripts = html_spans.elements(page_html, lambda tag, attrs: tag == "script")

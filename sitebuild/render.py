@@ -52,10 +52,11 @@ def figures_html(result: SnippetResult, alt: str, url_prefix: str) -> str:
         light, dark = figure.file_names()
         text = html.escape(alt if len(result.figures) == 1 else f"{alt} (figure {number} of {len(result.figures)})")
         size = f'width="{figure.width}" height="{figure.height}"'
+        # Each image links to its own SVG: on a phone a reader opens the figure full size and zooms.
         blocks.append(
             '<figure class="snippet-figure">'
-            f'<img src="{url_prefix}{light}#only-light" alt="{text}" {size} decoding="async">'
-            f'<img src="{url_prefix}{dark}#only-dark" alt="{text}" {size} decoding="async">'
+            f'<a href="{url_prefix}{light}"><img src="{url_prefix}{light}#only-light" alt="{text}" {size} decoding="async"></a>'
+            f'<a href="{url_prefix}{dark}"><img src="{url_prefix}{dark}#only-dark" alt="{text}" {size} decoding="async"></a>'
             "</figure>"
         )
     return "".join(blocks)
@@ -103,3 +104,15 @@ def problem_markdown(message: str, indent: str = "") -> str:
     lines = ['!!! failure "This snippet failed (mkdocs build would stop here)"', "", "    ```text"]
     lines += ["    " + line for line in message.splitlines()] + ["    ```"]
     return "\n".join(indent + line if line else line for line in lines)
+
+
+_CODE_TITLE = re.compile(r'<span class="filename">(snippets/[\w./-]+\.py)</span>')
+
+
+def link_code_titles(page_html: str, source_url: str) -> str:
+    """Each snippet's code block title, its path, links to the file in the repository ("view source").
+
+    The pattern is the exact title Material writes for the fences made by code_markdown above."""
+    return _CODE_TITLE.sub(
+        lambda m: f'<span class="filename"><a href="{source_url}{m.group(1)}">{m.group(1)}</a></span>', page_html
+    )

@@ -22,6 +22,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-c
 MISSING_CHROMIUM = f"{CHROMIUM} is missing: apt-get install chromium"
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}  # a phone in portrait, in CSS pixels
+VIEWPORTS = {"phone": PHONE, "desktop": VIEWPORT}
 
 
 def chromium_missing() -> bool:
@@ -73,9 +75,11 @@ def _same_origin(url: str, origin: str) -> bool:
     return url == origin or url.startswith(origin + "/")
 
 
-def open_visit(browser, server: StaticSite, path: str, color_scheme: str = "light") -> Visit:
+def open_visit(
+    browser, server: StaticSite, path: str, color_scheme: str = "light", viewport: dict | None = None, wait_until: str = "networkidle"
+) -> Visit:
     """Open server.base_url + path in a fresh context and start recording before the first request."""
-    context = browser.new_context(viewport=VIEWPORT, color_scheme=color_scheme, locale="en-US")
+    context = browser.new_context(viewport=viewport or VIEWPORT, color_scheme=color_scheme, locale="en-US")
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.origin)
     # Nothing may leave the machine: a request to another host is recorded (below), then refused.
     context.route(lambda url: not _same_origin(url, server.origin), lambda route: route.abort())
@@ -86,7 +90,7 @@ def open_visit(browser, server: StaticSite, path: str, color_scheme: str = "ligh
     context.on("requestfailed", lambda request: visit.failed.append(f"{request.url}: {request.failure}"))
     context.on("console", lambda message: _console(visit, message))
     page.on("pageerror", lambda error: visit.console_errors.append(f"uncaught: {error}"))
-    response = page.goto(visit.url, wait_until="networkidle")
+    response = page.goto(visit.url, wait_until=wait_until)
     visit.status = response.status
     return visit
 
@@ -185,3 +189,97 @@ SNIPPET_BLOCKS_JS = """() => [...document.querySelectorAll('.highlight')].flatMa
     }
     return [{index, path: title.textContent, stdout, exception, outputFor: output && output.dataset.snippet}];
 })"""
+
+
+# ---- layout: what fits the screen (checked at phone and desktop size) ---------------------------
+
+# Problems of the page's layout at the current viewport, each a short description (empty: none).
+# Every collapsible block is opened first, so that code and math inside them are measured too.
+#  - the page scrolls sideways, or an element sticks out past the screen's edge outside any box
+#    that scrolls or clips (Material hides the page's horizontal overflow, which would hide it too);
+#  - a code block wider than its box hides part of a comment (the code scrolls: the rest is fine);
+#  - a copy button (Material's, or mkdocs-jupyter's in the lab) covers text of its block: the code's
+#    lines (Range.getClientRects over its text nodes, where they are visible in the code's box), the
+#    block's title or its "Output" label;
+#  - display math wider than its box that does not scroll in it, is not focusable (keyboard users
+#    scroll it) or has no background cue at the edge where more is hidden.
+LAYOUT_JS = r"""() => {
+    document.querySelectorAll('details:not([open])').forEach(details => { details.open = true; });
+    const width = document.documentElement.clientWidth;
+    const problems = [];
+    const where = el => {
+        const block = el.closest('.highlight, .snippet-output, .math-display, figure, table, p, li, h1, h2, h3') || el;
+        const title = block.querySelector && block.querySelector(':scope > .filename');
+        return (title ? title.textContent : block.textContent).trim().replace(/\s+/g, ' ').slice(0, 60);
+    };
+    const scrollWidth = Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);
+    if (scrollWidth > width) problems.push(`the page is ${scrollWidth} px wide, the screen ${width} px`);
+
+    // Elements past the screen's edges, not inside a box that scrolls or clips them.
+    const outside = [];
+    const visit = el => {
+        if (!el.checkVisibility()) return;
+        const box = el.getBoundingClientRect();
+        if (box.width > 0 && (box.right > width + 0.5 || box.left < -0.5)) outside.push(el);
+        if (getComputedStyle(el).overflowX !== 'visible') return;  // its content scrolls or is clipped
+        for (const child of el.children) visit(child);
+    };
+    document.querySelectorAll('.md-header, .md-content, .md-footer').forEach(visit);
+    for (const el of outside.slice(0, 5))
+        problems.push(`<${el.tagName.toLowerCase()} class="${el.className}"> sticks out of the screen: ${where(el)}`);
+
+    const textRects = (root, skip) => {
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        const rects = [];
+        while (walker.nextNode()) {
+            const node = walker.currentNode;
+            if (!node.textContent.trim() || (skip && skip.contains(node))) continue;
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            rects.push(...[...range.getClientRects()].filter(rect => rect.width > 0 && rect.height > 0));
+        }
+        return rects;
+    };
+    const visibleBox = el => {
+        const box = el.getBoundingClientRect();
+        const left = box.left + el.clientLeft, top = box.top + el.clientTop;
+        return {left, top, right: left + el.clientWidth, bottom: top + el.clientHeight};
+    };
+    const intersect = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+
+    for (const code of document.querySelectorAll('.md-content pre > code')) {
+        if (!code.checkVisibility()) continue;
+        const shown = visibleBox(code);
+        if (code.scrollWidth > code.clientWidth) {
+            for (const comment of code.querySelectorAll('.c, .c1, .ch, .cm, .cs, .sd')) {
+                const cut = textRects(comment).some(rect => rect.right > shown.right + 0.5);
+                if (cut) problems.push(`a comment is cut off in ${where(code)}: ${comment.textContent.trim().slice(0, 50)}`);
+            }
+        }
+    }
+
+    // Material's copy buttons, and mkdocs-jupyter's on the lab's cells.
+    for (const button of document.querySelectorAll('.md-content .md-code__button, .md-content .zeroclipboard-container clipboard-copy')) {
+        if (!button.checkVisibility()) continue;
+        const box = button.getBoundingClientRect();
+        const code = button.matches('clipboard-copy')
+            ? button.closest('.CodeMirror').querySelector('pre')
+            : document.querySelector(button.dataset.clipboardTarget) || button.closest('pre').querySelector('code');
+        const block = code.closest('.snippet-output') || code.closest('.highlight') || code.parentElement;
+        const shown = visibleBox(code);
+        const lines = textRects(code).filter(rect => intersect(rect, shown));
+        const labels = [...block.querySelectorAll('.filename, .snippet-output__label')].flatMap(label => textRects(label));
+        if ([...lines, ...labels].some(rect => intersect(rect, box)))
+            problems.push(`the copy button covers text in ${where(code)}`);
+    }
+
+    for (const math of document.querySelectorAll('.md-content .math-display')) {
+        if (!math.checkVisibility() || math.scrollWidth <= math.clientWidth) continue;
+        const style = getComputedStyle(math);
+        if (!['auto', 'scroll'].includes(style.overflowX)) problems.push(`wide math is cut off: ${where(math)}`);
+        if (math.tabIndex < 0) problems.push(`wide math cannot be scrolled with the keyboard: ${where(math)}`);
+        if (!style.backgroundImage.includes('gradient') || !style.backgroundAttachment.includes('local'))
+            problems.push(`wide math shows no sign that there is more: ${where(math)}`);
+    }
+    return problems;
+}"""

@@ -23,3 +23,16 @@ def built_site(tmp_path_factory) -> Path:
     )
     assert done.returncode == 0, done.stderr
     return site
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One chromium for every browser test module: playwright's sync API allows one running instance
+    per process, so a second module starting its own would fail inside the first one's event loop."""
+    from browser_support import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()

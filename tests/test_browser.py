@@ -20,16 +20,17 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     FIGURES_JS,
     IMAGES_JS,
+    LAYOUT_JS,
     MATH_JS,
     MISSING_CHROMIUM,
     PROSE_JS,
     ROOT,
+    SCHEMES,
     SCREENSHOTS,
     SNIPPET_BLOCKS_JS,
+    VIEWPORTS,
     StaticSite,
     chromium_missing,
     close_visit,
@@ -40,6 +41,7 @@ from browser_support import (
     site_url_of_config,
     source_of,
     switch_palette,
+    wait_for_images,
 )
 from sitebuild.directive import find_directives
 from sitebuild.runner import normalize_output
@@ -83,16 +85,6 @@ def server(built_site):
         yield running
 
 
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture(scope="module", params=PAGES, ids=_page_id)
 def visit(request, browser, server):
     opened = open_visit(browser, server, request.param)
@@ -108,9 +100,11 @@ def test_page_loads(visit):
     assert visit.status == 200
     assert visit.page.title().endswith("Derivatives in PyTorch")
     assert visit.page.locator("article h1").count() == 1
-    # The lab's download button (docs/overrides/main.html) fetches the notebook.
+    # The lab's download button (docs/overrides/main.html) fetches the notebook; every download
+    # link of a page (the lessons' too) answers 200.
     downloads = visit.page.eval_on_selector_all("a[download]", "links => links.map(a => a.href)")
-    assert len(downloads) == (1 if source_of(visit.path).suffix == ".ipynb" else 0)
+    if source_of(visit.path).suffix == ".ipynb":
+        assert [href for href in downloads if href.endswith(".ipynb")] == [visit.url + source_of(visit.path).name]
     for href in downloads:
         assert visit.page.evaluate("url => fetch(url).then(r => r.status)", href) == 200
 
@@ -136,6 +130,9 @@ def test_figures_load_in_both_palettes(visit):
     page = visit.page
     expected = sum(1 for item in _directives(visit.path) if item.alt)  # alt= is required exactly when a snippet draws
     assert scheme_of(page) == "default"
+    # Figures in collapsible blocks (the lab's solutions) count too: open them, as a reader does.
+    page.evaluate("document.querySelectorAll('details:not([open])').forEach(details => { details.open = true; })")
+    wait_for_images(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for step, (palette, shown) in enumerate((("light", "only-light"), ("dark", "only-dark"), ("light", "only-light"))):
         switch_palette(page, palette)
@@ -212,28 +209,73 @@ def test_copy_buttons_copy_the_snippet_which_prints_what_the_page_shows(visit, t
                 assert done.stderr.strip().splitlines()[-1] == block["exception"]
 
 
-def test_search_finds_retain_grad(visit):
-    page = visit.page
-    query = page.locator("input.md-search__input")
-    if not query.is_visible():  # narrow screens: the header's search button opens the search first
+def _search(page, query: str) -> list[tuple[str, str]]:
+    """Type a query into the header's search, as a reader does; return the results' (href, text)."""
+    field = page.locator("input.md-search__input")
+    if not field.is_visible():  # narrow screens: the header's search button opens the search first
         page.locator("label.md-header__button[for=__search]").click()
     # Material's search worker builds its index in the background; a query typed before it is ready
-    # can go unanswered, so the query is typed again (up to three times) until results appear.
+    # can go unanswered, and the results of the query's first letters show while it is typed, so the
+    # query is typed again (up to three times) until a result shows the query itself.
     for attempt in range(3):
-        query.click()
-        query.fill("")
-        query.press_sequentially("retain_grad")
+        field.click()
+        field.fill("")
+        field.press_sequentially(query)
         try:
-            page.locator(".md-search-result__item").first.wait_for(timeout=15_000)
+            page.wait_for_function(
+                """query => [...document.querySelectorAll('a.md-search-result__link')]
+                    .some(a => a.innerText.includes(query))""",
+                arg=query,
+                timeout=15_000,
+            )
             break
         except PlaywrightTimeoutError:
             if attempt == 2:
                 raise
-    results = page.locator("a.md-search-result__link")
-    found = [(results.nth(i).get_attribute("href"), results.nth(i).inner_text()) for i in range(results.count())]
+    # All at once: Material renders more results as the list scrolls, and "grad" is on every page.
+    found = [tuple(item) for item in page.eval_on_selector_all("a.md-search-result__link", "links => links.map(a => [a.getAttribute('href'), a.innerText])")]
     page.keyboard.press("Escape")
+    return found
+
+
+def test_search_finds_retain_grad(visit):
+    found = _search(visit.page, "retain_grad")
     lesson = visit.origin + site_path(SITE_URL) + "leaves-and-grad-fn/"
     assert any(href.startswith(lesson) and "retain_grad" in text for href, text in found), found
+
+
+def _pages_that_use(text: str) -> set[str]:
+    """The pages whose source, or a snippet they show, contains `text`."""
+    using = set()
+    for url in PAGES:
+        source = source_of(url)
+        shown = [source.read_text(encoding="utf-8")] + [(ROOT / item.path).read_text(encoding="utf-8") for item in _directives(url)]
+        if any(text in part for part in shown):
+            using.add(url)
+    return using
+
+
+CODE_QUERIES = ["save_for_backward", "ones_like", "retain_grad", "x.grad", "torch.no_grad"]
+
+
+@pytest.fixture(scope="module")
+def home_for_search(browser, server):
+    opened = open_visit(browser, server, "")
+    yield opened
+    close_visit(opened)
+
+
+@pytest.mark.parametrize("query", CODE_QUERIES)
+def test_search_finds_code(home_for_search, query):
+    """Code names are split into words for the index (mkdocs.yml's search separator: on "." and "_"
+    too), so a query like save_for_backward or x.grad finds a page that uses it, shown in the result."""
+    using = _pages_that_use(query)
+    assert using, f"no page uses {query!r}: pick another query"
+    found = _search(home_for_search.page, query)
+    prefix = home_for_search.origin + site_path(SITE_URL)
+    hits = {href.removeprefix(prefix).split("#")[0].split("?")[0] for href, text in found if query in text}
+    assert hits & using, f"{query!r}: results {found[:5]} name none of {sorted(using)}"
+    assert home_for_search.foreign() == [] and home_for_search.console_errors == []
 
 
 def test_every_request_was_local_and_answered_200(visit):
@@ -248,6 +290,39 @@ def test_every_request_was_local_and_answered_200(visit):
 
 def test_no_console_errors(visit):
     assert visit.console_errors == []
+
+
+# ---- every page at phone and desktop size, in both palettes ------------------------------------
+
+
+@pytest.mark.parametrize("palette", ["light", "dark"])
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+@pytest.mark.parametrize("path", PAGES, ids=_page_id)
+def test_layout_fits_the_screen(browser, server, path, size, palette):
+    """At 390x844 (a phone) and 1280x900: the page does not scroll sideways, no comment in a code
+    block is cut off, no copy button covers text, and wide display math scrolls in its own box with
+    a visible cue (browser_support.LAYOUT_JS). Phone screenshots go to test-results/screenshots/."""
+    # "load": the stylesheets and images are in; the search index and the like need not be, here.
+    visit = open_visit(browser, server, path, color_scheme=palette, viewport=VIEWPORTS[size], wait_until="load")
+    try:
+        page = visit.page
+        assert visit.status == 200
+        assert scheme_of(page) == SCHEMES[palette]
+        if size == "phone":
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=SCREENSHOTS / f"{_page_id(path)}-phone-{palette}.png", full_page=True)
+        assert page.evaluate(LAYOUT_JS) == []
+        assert visit.foreign() == [] and visit.failed == [] and visit.console_errors == []
+    finally:
+        close_visit(visit)
+
+
+def test_page_actions_edit_and_view_the_source_on_github(visit):
+    """Material's page actions: edit opens GitHub's editor on the page's source, view shows the file."""
+    source = source_of(visit.path).relative_to(ROOT).as_posix()
+    repository = re.search(r"^repo_url: (\S+)$", (ROOT / "mkdocs.yml").read_text(encoding="utf-8"), re.MULTILINE)[1]
+    actions = visit.page.eval_on_selector_all("article a.md-content__button", "links => links.map(a => a.href)")
+    assert actions == [f"{repository}/edit/main/{source}", f"{repository}/raw/main/{source}"]
 
 
 # ---- the 404 page --------------------------------------------------------------------------------

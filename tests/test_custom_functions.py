@@ -212,3 +212,49 @@ def test_backward_with_zero_v_gives_zero_for_a_correct_backward():
     y = wrong.apply(x)
     y.backward(torch.zeros_like(y))
     assert torch.equal(x.grad, 2 * x.detach())
+
+
+# ---- watch_backward.py: the record behind the stepper of "Watch grad_output arrive" ----------------
+
+import contextlib  # noqa: E402
+import io  # noqa: E402
+
+from widget_records import parse_backward, runs_after_its_senders, watch_with_prehooks  # noqa: E402
+
+WATCH = "custom-functions/watch_backward.py"
+
+
+def test_watch_backward_grad_output_arrives_at_sqbackward():
+    out = snippet_output(WATCH)
+    record = parse_backward(out)
+    x = 2.0
+    assert [(n.id, n.name, n.next) for n in record.nodes] == [
+        ("n1", "MulBackward0", ["n2", "-"]),  # z = 3 * SQ(x): the constant 3 gets no gradient
+        ("n2", "SQBackward", ["n3"]),
+        ("n3", "AccumulateGrad (x)", []),
+    ]
+    # By hand: dz/dz = 1; the multiplication by 3 sends 3, the grad_output of SQ's backward, which
+    # returns grad_output * 2x; x.grad = 3 * 2x = 6x.
+    expected = {"n1": ([1.0], [3.0, None]), "n2": ([3.0], [3.0 * 2 * x]), "n3": ([6 * x], [])}
+    assert [step.node for step in record.steps] == ["n1", "n2", "n3"]  # a chain: one possible order
+    assert runs_after_its_senders([step.node for step in record.steps], record.edges())
+    for step in record.steps:
+        assert (step.received, step.sent) == expected[step.node], step
+    assert record.step_of("n3").leaf == ("x", 6 * x)
+    # backward's own print shows the same grad_output.
+    assert tensor_values(line_with(out, "grad_output:")) == [3.0]
+    assert tensor_values(line_with(out, "x.grad:")) == [6 * x]
+    assert 6 * x == pytest.approx(central_difference(lambda t: 3 * t**2, x), rel=1e-6)
+
+
+def test_watch_backward_sq_passes_gradcheck():
+    ns = snippet_namespace("custom-functions/watch_backward.py")
+    SQ = ns["SQ"]
+    x = torch.tensor([0.7, -1.3], dtype=torch.float64, requires_grad=True)
+    with contextlib.redirect_stdout(io.StringIO()):  # its backward prints each grad_output
+        assert torch.autograd.gradcheck(SQ.apply, (x,))
+        assert torch.autograd.gradgradcheck(SQ.apply, (x,))
+        # Pre-hooks on a graph built here see the same order as the snippet's hooks.
+        t = torch.tensor(2.0, requires_grad=True)
+        nodes, _, ran = watch_with_prehooks(3 * SQ.apply(t))
+    assert [nodes[i].name() for i in ran][:2] == ["MulBackward0", "SQBackward"]

@@ -84,3 +84,19 @@ def test_a_loop_in_your_own_function_is_differentiated_like_the_formula():
         assert x.grad.item() == pytest.approx(z.grad.item())
     out = snippet_output("derivatives/own_function.py")
     assert "grad_fn=<SubBackward0>" in line_with(out, "f(x) at x = 3:")
+
+
+def test_tangent_grid_slopes_are_2x():
+    """The table behind the slider of "The derivative is a slope": x = -3, -2.75, ..., 3, one
+    backward() per point. Every x.grad is the slope 2x worked out by hand."""
+    from widget_records import parse_table
+
+    rows = parse_table(snippet_output("derivatives/tangent_grid.py"), "x**2")
+    grid = [k / 4 for k in range(-12, 13)]
+    assert [float(x) for x, _, _ in rows] == grid  # quarters print exactly
+    for (_, y_text, grad_text), x in zip(rows, grid):
+        # x**2 (4 decimals) and 2x (2 decimals) are exact on this grid, in float32 too
+        assert float(y_text) == x**2, x
+        assert float(grad_text) == 2 * x, x
+    for x in (-2.5, 0.0, 1.75):
+        assert float(rows[grid.index(x)][2]) == pytest.approx(central_difference(lambda t: t**2, x), abs=1e-6)

@@ -324,3 +324,103 @@ def test_snippet_lines_fit_a_phone():
     for path in sorted(folder.glob("*.py")):
         for number, line in enumerate(path.read_text().splitlines(), 1):
             assert len(line) <= 48, f"{path.name}:{number} has {len(line)} characters"
+
+
+# ---- watch_backward.py: the record behind the "Watch backward run" widget ------------------------
+
+from widget_records import parse_backward, runs_after_its_senders, walk, watch_with_prehooks  # noqa: E402
+
+WATCH = "leaves-and-grad-fn/watch_backward.py"
+
+
+def _z_graph(x=2.0, w=3.0):
+    """z = 3(x**2 + x*w), built here, with its leaves."""
+    x = torch.tensor(x, requires_grad=True)
+    w = torch.tensor(w, requires_grad=True)
+    return 3 * (x**2 + x * w), {"x": x, "w": w}
+
+
+def _label(node, leaves):
+    for name, leaf in leaves.items():
+        if getattr(node, "variable", None) is leaf:
+            return f"AccumulateGrad ({name})"
+    return node.name()
+
+
+def test_watch_backward_graph_is_the_graph_of_z():
+    record = parse_backward(snippet_output(WATCH))
+    # By hand: the last operation is the multiplication by 3 (whose constant gets no gradient), then
+    # the sum, whose terms are x**2 and x*w; both reach x's one AccumulateGrad, x*w also reaches w's.
+    assert [(n.id, n.name, n.next) for n in record.nodes] == [
+        ("n1", "MulBackward0", ["n2", "-"]),
+        ("n2", "AddBackward0", ["n3", "n4"]),
+        ("n3", "PowBackward0", ["n5"]),
+        ("n4", "MulBackward0", ["n5", "n6"]),
+        ("n5", "AccumulateGrad (x)", []),
+        ("n6", "AccumulateGrad (w)", []),
+    ]
+    # And the same as a walk of a graph built here.
+    z, leaves = _z_graph()
+    assert [n.name for n in record.nodes] == [_label(node, leaves) for node in walk(z)]
+
+
+def test_watch_backward_steps_follow_the_chain_rule():
+    record = parse_backward(snippet_output(WATCH))
+    x, w = 2.0, 3.0
+    # Worked by hand, node by node: (gradient received, gradients sent on in next_functions order).
+    expected = {
+        "n1": ([1.0], [3.0, None]),  # d(3s)/ds = 3; the constant 3 gets nothing
+        "n2": ([3.0], [3.0, 3.0]),  # a sum passes its gradient to both terms
+        "n3": ([3.0], [3.0 * 2 * x]),  # d(x**2)/dx = 2x
+        "n4": ([3.0], [3.0 * w, 3.0 * x]),  # d(xw)/dx = w, d(xw)/dw = x
+        "n5": ([3.0 * 2 * x + 3.0 * w], []),  # x's two shares, added: 3(2x + w)
+        "n6": ([3.0 * x], []),
+    }
+    assert sorted(step.node for step in record.steps) == sorted(expected)  # each node ran once
+    for step in record.steps:
+        assert (step.received, step.sent) == expected[step.node], step
+        assert step.name == record.node(step.node).name
+        # one gradient sent per entry of next_functions (AccumulateGrad has none and sends none)
+        assert len(step.sent) == len(record.node(step.node).next)
+    # A node receives the sum of what its senders sent it.
+    for node in record.nodes:
+        shares = [record.step_of(sender.id).sent[slot] for sender in record.nodes for slot, to in enumerate(sender.next) if to == node.id]
+        if shares:
+            assert record.step_of(node.id).received == [sum(shares)]
+    # The leaves: .grad filled by their AccumulateGrad step, and the final values.
+    assert record.step_of("n5").leaf == ("x", 3 * (2 * x + w))
+    assert record.step_of("n6").leaf == ("w", 3 * x)
+    out = snippet_output(WATCH)
+    assert tensor_values(line_with(out, "x.grad:")) == [3 * (2 * x + w)]
+    assert tensor_values(line_with(out, "w.grad:")) == [3 * x]
+    assert 3 * (2 * x + w) == pytest.approx(central_difference(lambda t: 3 * (t**2 + t * w), x), rel=1e-5)
+    assert 3 * x == pytest.approx(central_difference(lambda t: 3 * (x**2 + x * t), w), rel=1e-5)
+
+
+def test_watch_backward_order_is_the_engines_order():
+    record = parse_backward(snippet_output(WATCH))
+    assert [step.number for step in record.steps] == list(range(1, len(record.nodes) + 1))
+    # Every node runs after every node that sends to it (the only order the chain rule allows) ...
+    assert runs_after_its_senders([step.node for step in record.steps], record.edges())
+    # ... and the recorded order is the one pre-hooks see on a graph built here.
+    z, leaves = _z_graph()
+    nodes, _, ran = watch_with_prehooks(z)
+    assert [step.name for step in record.steps] == [_label(nodes[i], leaves) for i in ran]
+    # The page: of the two ready nodes, this PyTorch ran MulBackward0 (n4) before PowBackward0 (n3).
+    position = {step.node: i for i, step in enumerate(record.steps)}
+    assert position["n4"] < position["n3"]
+
+
+def test_a_node_runs_only_after_every_node_that_sends_to_it():
+    """The page: "AccumulateGrad (x) runs once ... only after both PowBackward0 and MulBackward0"."""
+    record = parse_backward(snippet_output(WATCH))
+    position = {step.node: i for i, step in enumerate(record.steps)}
+    assert position["n5"] > position["n3"] and position["n5"] > position["n4"]
+    # And on a larger graph where leaves are used several times, built here.
+    x = torch.tensor(0.5, requires_grad=True)
+    w = torch.tensor(-1.5, requires_grad=True)
+    a = x * w
+    out = (a.sin() * a + x**3 + (w * x).exp() * a).sum()
+    nodes, edges, ran = watch_with_prehooks(out)
+    assert sorted(ran) == list(range(len(nodes)))
+    assert runs_after_its_senders(ran, edges)

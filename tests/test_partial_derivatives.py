@@ -143,3 +143,50 @@ def test_autograd_grad_stores_nothing_in_grad():
     torch.autograd.grad(f2(u, v), (u, v))
     assert u.grad.item() == 100.0
     assert v.grad is None
+
+
+# ---- watch_backward.py: the record behind the stepper of "Watch one backward fill both" ------------
+
+from widget_records import parse_backward, runs_after_its_senders, walk, watch_with_prehooks  # noqa: E402
+
+WATCH = "partial-derivatives/watch_backward.py"
+
+
+def test_watch_backward_fills_both_partials_in_one_pass():
+    out = snippet_output(WATCH)
+    record = parse_backward(out)
+    u, v = 1.0, 2.0
+    # By hand: f = uv + u**2. The sum on top; uv reaches u and v, u**2 reaches u again.
+    assert [(n.id, n.name, n.next) for n in record.nodes] == [
+        ("n1", "AddBackward0", ["n2", "n3"]),
+        ("n2", "MulBackward0", ["n4", "n5"]),
+        ("n3", "PowBackward0", ["n4"]),
+        ("n4", "AccumulateGrad (u)", []),
+        ("n5", "AccumulateGrad (v)", []),
+    ]
+    # The chain rule node by node: (received, sent on in next_functions order).
+    expected = {
+        "n1": ([1.0], [1.0, 1.0]),  # df/df = 1, passed to both terms of the sum
+        "n2": ([1.0], [v, u]),  # d(uv)/du = v, d(uv)/dv = u
+        "n3": ([1.0], [2 * u]),  # d(u**2)/du = 2u
+        "n4": ([v + 2 * u], []),  # u's two shares, added: df/du
+        "n5": ([u], []),  # df/dv
+    }
+    assert sorted(step.node for step in record.steps) == sorted(expected)
+    for step in record.steps:
+        assert (step.received, step.sent) == expected[step.node], step
+    assert record.step_of("n4").leaf == ("u", v + 2 * u)
+    assert record.step_of("n5").leaf == ("v", u)
+    du, dv = partial_differences(lambda a, b: a * b + a**2, u, v)
+    assert tensor_values(line_with(out, "u.grad:")) == [v + 2 * u] and v + 2 * u == pytest.approx(du, rel=1e-6)
+    assert tensor_values(line_with(out, "v.grad:")) == [u] and u == pytest.approx(dv, rel=1e-6)
+    # The order: every node after its senders, and the order pre-hooks see on a graph built here.
+    assert runs_after_its_senders([step.node for step in record.steps], record.edges())
+    tu = torch.tensor(u, requires_grad=True)
+    tv = torch.tensor(v, requires_grad=True)
+    f = tu * tv + tu**2
+    names = {id(tu): "AccumulateGrad (u)", id(tv): "AccumulateGrad (v)"}
+    nodes, _, ran = watch_with_prehooks(f)
+    label = [names.get(id(getattr(node, "variable", None)), node.name()) for node in nodes]
+    assert [n.name for n in record.nodes] == label
+    assert [step.name for step in record.steps] == [label[i] for i in ran]

@@ -333,3 +333,40 @@ def test_slopes_at_zero_differ_by_operation():
     assert line_with(out, "sqrt'(0):") == "sqrt'(0): tensor(inf)"
     assert 1 / (2 * math.sqrt(1e-300)) > 1e149
     assert (1 / (2 * torch.sqrt(torch.tensor(0.0)))).item() == math.inf
+
+
+# ---- tangent_grid.py: the table behind the sliders of "Move along the curve" ----------------------
+
+from widget_records import parse_table  # noqa: E402
+
+GRID = [k / 4 for k in range(-12, 13)]  # x = -3, -2.75, ..., 3
+
+
+def _relu_slope(x):
+    """relu' worked by hand: 0 left of 0, 1 right of it, and at 0 the 0 that torch.relu returns."""
+    return 1.0 if x > 0 else 0.0
+
+
+@pytest.mark.parametrize(
+    "column, f, df, torch_f",
+    [("relu(x)", lambda x: max(0.0, x), _relu_slope, torch.relu), ("sin(x)", math.sin, math.cos, torch.sin)],
+    ids=["relu", "sin"],
+)
+def test_tangent_grid_slopes_are_the_derivative(column, f, df, torch_f):
+    rows = parse_table(snippet_output("plotting-with-detach/tangent_grid.py"), column)
+    assert [float(x) for x, _, _ in rows] == GRID  # quarters print exactly
+    for (_, f_text, grad_text), x in zip(rows, GRID):
+        # printed with 3 decimals from float32: within half a unit of the last decimal, and a bit
+        assert float(f_text) == pytest.approx(f(x), abs=5e-4 + 1e-6), x
+        assert float(grad_text) == pytest.approx(df(x), abs=5e-4 + 1e-6), x
+    for x in (-2.0, 0.5, 2.5):  # away from relu's corner, finite differences agree too
+        assert float(rows[GRID.index(x)][2]) == pytest.approx(central_difference(torch_f, x), abs=5e-4 + 1e-6)
+
+
+def test_relu_tangent_at_zero_has_slope_zero():
+    """The page: at 0 the relu tangent's slope is the 0 that torch.relu gives there."""
+    rows = parse_table(snippet_output("plotting-with-detach/tangent_grid.py"), "relu(x)")
+    assert rows[GRID.index(0.0)] == ("0.000", "0.000", "0.000")
+    x = torch.tensor(0.0, requires_grad=True)
+    torch.relu(x).backward()
+    assert x.grad.item() == 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,3 +62,37 @@ def test_snippet_run_with_python_prints_what_its_page_shows(name, built_site, tm
     if done.returncode != 0:  # only a snippet the page marks as raising may fail, with that error
         last_line = done.stderr.strip().splitlines()[-1]
         assert last_line in shown_stderr, done.stderr
+
+
+def test_every_figure_links_to_its_full_size_svg(built_site):
+    """On a phone a figure's labels are small: each image opens its own SVG, which exists in the site."""
+    figures = 0
+    for page in sorted(built_site.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        for href, src in re.findall(r'<a href="([^"]+)"><img src="([^"#]+)#only-(?:light|dark)"', text):
+            figures += 1
+            assert href == src, f"{page}: the link and the image differ"
+            assert (page.parent / href).resolve().is_file(), f"{page}: {href} is missing"
+        if page.parent.name != "lab":  # the lab's figures are inline images of the notebook
+            assert text.count('<figure class="snippet-figure">') * 2 == len(re.findall(r'<a href="[^"]+"><img', text)), page
+    assert figures >= 2 * 5  # the lessons' five figures at least, light and dark
+
+
+def test_search_index_has_no_stray_pilcrows(built_site):
+    """Heading anchors ("¶") are links, not words: search results must not show them."""
+    index = (built_site / "search" / "search_index.json").read_text(encoding="utf-8")
+    assert "¶" not in index and "\\u00b6" not in index
+
+
+def test_every_snippet_title_links_to_its_source_in_the_repository(built_site):
+    repository = "https://github.com/autograd-lessons/derivatives-in-pytorch/blob/main/"
+    linked = set()
+    for page in sorted(built_site.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        titles = re.findall(r'<span class="filename">(.*?)</span>', text)
+        for title in (title for title in titles if "snippets/" in title):
+            match = re.fullmatch(r'<a href="([^"]+)">(snippets/[^<]+)</a>', title)
+            assert match, f"{page}: a snippet title without its source link: {title}"
+            assert match.group(1) == repository + match.group(2)
+            linked.add(match.group(2))
+    assert linked == set(SNIPPET_FILES)

@@ -134,6 +134,11 @@ def on_page_markdown(markdown, page, config, files):
     return markdown
 
 
+def on_page_content(html, page, config, files):
+    # Before the search plugin reads the page (it indexes page content, not the finished page).
+    return notebook.mark_heading_anchors(html) if notebook.is_notebook(page) else html
+
+
 def on_post_page(output, page, config):
     if notebook.is_notebook(page):
         _hook.build.download(page)  # after mkdocs-jupyter's on_post_page, which copies the executed one

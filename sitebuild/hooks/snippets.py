@@ -231,7 +231,10 @@ def on_page_markdown(markdown, page, config, files):
 
 def on_page_content(html, page, config, files):
     slots = _hook.build.slots.pop(page.file.src_uri, None)
-    return render.fill_slots(html, slots) if slots else html
+    html = render.fill_slots(html, slots) if slots else html
+    if config.repo_url:  # each code block's title (the snippet's path) links to the file: "view source"
+        html = render.link_code_titles(html, config.repo_url.rstrip("/") + "/blob/main/")
+    return html
 
 
 def on_post_build(config):

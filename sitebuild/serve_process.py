@@ -25,6 +25,7 @@ class ServeError(RuntimeError):
 
 class ServeProcess:
     def __init__(self, root: Path, env: dict):
+        self.root = root  # the project served (its .cache/ holds the build report)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]

@@ -6,7 +6,8 @@ every other page. A code cell tagged `solution` is folded into a closed <details
 it runs at build but stays hidden until the reader opens it (in Jupyter, the cell's standard
 `"jupyter": {"source_hidden": true}` metadata collapses it). Each figure becomes a light and a dark
 image (#only-light / #only-dark, as the lessons' figures), with the alt text of the cell's metadata
-`"alt"`. The notebook has its own execution switch (LAB_EXECUTE=false); SITE_EXECUTE=0 turns off the
+`"alt"`; the images are files beside the lessons' figures (the page would otherwise carry a quarter
+of a megabyte of base64), each linked to itself so that a phone can open it full size. The notebook has its own execution switch (LAB_EXECUTE=false); SITE_EXECUTE=0 turns off the
 snippets only.
 
 The notebook is executed by the site's own runner (sitebuild/hooks/lab.py, sitebuild/notebook_child.py);
@@ -21,11 +22,13 @@ import io
 import json
 import re
 from html.parser import HTMLParser
+from typing import Callable
 
 from sitebuild import html_spans
 from sitebuild.css_prune import prune_page_styles
 from sitebuild.mathml import render_dollar_math
 
+SaveFigure = Callable[[bytes], str]  # a PNG in, the URL the page uses for it out
 _MATHJAX = re.compile(r"mathjax", re.IGNORECASE)
 _MARKDOWN_CELL = {"jp-RenderedHTMLCommon", "jp-RenderedMarkdown"}  # the classes of a Markdown cell's rendering
 
@@ -63,8 +66,8 @@ def mark_heading_anchors(content_html: str) -> str:
     return content_html.replace('<a class="anchor-link"', '<a class="headerlink"')
 
 
-def clean_page(page_html: str) -> str:
-    page_html = fold_solutions_and_pair_figures(page_html)
+def clean_page(page_html: str, save_figure: SaveFigure | None = None) -> str:
+    page_html = fold_solutions_and_pair_figures(page_html, save_figure)
     scripts = html_spans.elements(page_html, lambda tag, attrs: tag == "script")
     page_html = html_spans.replace(page_html, [
         (script.start, script.end, "") for script in scripts if _unwanted(page_html[script.start : script.end])
@@ -124,9 +127,10 @@ class _Layout(HTMLParser):
             self.toolbars.append((start, end))  # shows the tag's name, "solution": redundant in the fold
 
 
-def fold_solutions_and_pair_figures(page_html: str) -> str:
+def fold_solutions_and_pair_figures(page_html: str, save_figure: SaveFigure | None = None) -> str:
     """Fold every solution cell (code and output) into a closed <details>, and show every figure
-    twice, light and dark, with its cell's alt text. A figure without alt text stops the build."""
+    twice, light and dark, with its cell's alt text. A figure without alt text stops the build.
+    `save_figure(png)` writes an image and returns its URL; without it, images stay inline (data:)."""
     from mkdocs.exceptions import PluginError
 
     layout = _Layout(page_html)
@@ -144,7 +148,7 @@ def fold_solutions_and_pair_figures(page_html: str) -> str:
                 f'lab notebook, cell {cell or "without an id"} draws a figure; give it alt text in the '
                 'cell\'s metadata: "alt": "what the figure shows"'
             )
-        edits.append((start, end, _figure_html(base64.b64decode(src[len(prefix) :]), _alt_texts[cell])))
+        edits.append((start, end, _figure_html(base64.b64decode(src[len(prefix) :]), _alt_texts[cell], save_figure)))
     # From the end backwards, so earlier offsets stay valid. Of two insertions at one offset, the one
     # made first ends up second: open a <details> before closing the one just ahead of it.
     def order(edit):
@@ -155,17 +159,17 @@ def fold_solutions_and_pair_figures(page_html: str) -> str:
     return page_html
 
 
-def _figure_html(light_png: bytes, alt: str) -> str:
+def _figure_html(light_png: bytes, alt: str, save_figure: SaveFigure | None) -> str:
     """The light image and its dark variant, as the lessons show their figures (sitebuild/render.py)."""
     from PIL import Image
 
     with Image.open(io.BytesIO(light_png)) as image:
         width, height = image.size
-    images = [
-        f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}#{variant}" alt="{html.escape(alt)}" '
-        f'width="{width}" height="{height}" decoding="async">'
-        for png, variant in ((light_png, "only-light"), (dark_png(light_png), "only-dark"))
-    ]
+    images = []
+    for png, variant in ((light_png, "only-light"), (dark_png(light_png), "only-dark")):
+        url = save_figure(png) if save_figure else f"data:image/png;base64,{base64.b64encode(png).decode()}"
+        image = f'<img src="{url}#{variant}" alt="{html.escape(alt)}" width="{width}" height="{height}" decoding="async">'
+        images.append(f'<a href="{url}">{image}</a>' if save_figure else image)
     return '<figure class="snippet-figure">' + "".join(images) + "</figure>"
 
 

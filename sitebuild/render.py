@@ -16,6 +16,8 @@ from sitebuild import html_spans
 from sitebuild.directive import Directive
 from sitebuild.result import SnippetResult
 
+FIGURES_DIR = "assets/figures"  # in the built site: every figure, the lessons' and the lab's
+
 
 def code_markdown(source: str, title: str, indent: str) -> str:
     """A fenced Python block titled with the file's path; its text is the file, byte for byte."""

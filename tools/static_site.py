@@ -8,6 +8,7 @@ gzip for text, 404.html for a missing page. Used by scripts/lighthouse.py and th
 from __future__ import annotations
 
 import gzip
+import sys
 import mimetypes
 import posixpath
 import threading

@@ -26,8 +26,9 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
+from mkdocs.utils import get_relative_url
 
-from sitebuild import notebook, report
+from sitebuild import notebook, render, report
 from sitebuild.result import build_fingerprint
 from sitebuild.runner import shared_runner
 
@@ -143,5 +144,20 @@ def on_post_page(output, page, config):
     if notebook.is_notebook(page):
         _hook.build.download(page)  # after mkdocs-jupyter's on_post_page, which copies the executed one
         with report.current().timed("lab (cleaning its page)"):
-            output = notebook.clean_page(output)
+            output = notebook.clean_page(output, _figure_saver(config.site_dir, page.file.url))
     return output
+
+
+def _figure_saver(site_dir: str, page_url: str):
+    """The lab's figures go where the lessons' go (the snippets hook's folder), named by their
+    content, so an unchanged figure keeps its URL and a browser's cached copy."""
+    folder = Path(site_dir) / render.FIGURES_DIR
+    prefix = get_relative_url(render.FIGURES_DIR, page_url) + "/"
+
+    def save(png: bytes) -> str:
+        name = f"lab-{hashlib.sha256(png).hexdigest()[:16]}.png"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(png)
+        return prefix + name
+
+    return save

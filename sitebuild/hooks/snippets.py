@@ -40,7 +40,6 @@ if not serve_log.handlers:
     _handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
     serve_log.addHandler(_handler)
     serve_log.propagate = False
-FIGURES_DIR = "assets/figures"
 
 
 @dataclass
@@ -159,7 +158,7 @@ class SnippetBuild:
         for figure in result.figures:
             light, dark = figure.file_names()
             self.figures[light], self.figures[dark] = figure.light, figure.dark
-        url_prefix = get_relative_url(FIGURES_DIR, url) + "/"
+        url_prefix = get_relative_url(render.FIGURES_DIR, url) + "/"
         return code, render.output_html(result, item.raises) + render.figures_html(result, item.alt or "", url_prefix)
 
     def problem(self, message: str, indent: str = "") -> str:
@@ -175,7 +174,7 @@ class SnippetBuild:
     def finish(self, site_dir: str) -> None:
         self.report.add("pages (rendering, waiting on snippets and the lab)", time.perf_counter() - self.pages_started)
         with self.report.timed("figure files"):
-            target = Path(site_dir) / FIGURES_DIR
+            target = Path(site_dir) / render.FIGURES_DIR
             target.mkdir(parents=True, exist_ok=True)
             for name, svg in sorted(self.figures.items()):
                 (target / name).write_text(svg, encoding="utf-8")

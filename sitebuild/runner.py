@@ -26,6 +26,7 @@ import threading
 import time
 from pathlib import Path
 
+from sitebuild.project_watch import project_watch
 from sitebuild.result import REPO_ROOT, Figure, Snippet, SnippetError, SnippetResult, cache_key, display_path  # noqa: F401
 from sitebuild.warm_server import OUTPUT_LIMIT, WarmServer  # noqa: F401
 
@@ -66,6 +67,7 @@ class Runner:
         self.from_cache: list[str] = []
         self.run_seconds = 0.0
         self._timings: dict[str, float] = {}  # seconds per stage since the last take_timings()
+        self._watch = None  # which project files change while a snippet runs (sitebuild/project_watch.py)
 
     def start(self) -> None:
         """Start the warm process now, so torch imports while the caller does other work. A warm
@@ -79,6 +81,17 @@ class Runner:
             if self._server is not None:
                 self._server.close()
                 self._server = None
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
+
+    def _project_watch(self):
+        with self._lock:
+            if self._watch is None or self._watch.root != self.root:  # shared_runner may move the root
+                if self._watch is not None:
+                    self._watch.close()
+                self._watch = project_watch(self.root)
+            return self._watch
 
     # -- running ----------------------------------------------------------------------------------
 
@@ -159,14 +172,15 @@ class Runner:
             server = self._server
             neighbours = set(self._running)
             self._running.add(snippet.shown)
-        before = project_state(self.root)
+        watch = self._project_watch()
+        before = watch.mark()
         try:
             result, cacheable = server.execute(snippet, self.timeout)
         finally:
             with self._lock:
                 self._running.discard(snippet.shown)
                 neighbours |= self._running
-        changed = changes(before, project_state(self.root), self.root)
+        changed = watch.changes_since(before)
         result.events = [(kind, normalize_output(text)) for kind, text in result.events]
         seconds, result.seconds = result.seconds, round(result.seconds, 3)
         if changed:  # a snippet writes only in its own folder: anything else breaks the next build
@@ -244,45 +258,6 @@ class Runner:
                 continue
             total, deleted = total - size, deleted + 1
         return deleted
-
-
-def project_state(root: Path) -> dict[str, tuple[int, int]]:
-    """(size, mtime) of the files a snippet must not touch: the top-level files (mkdocs.yml,
-    README.md …) and everything under docs/ and snippets/. About a millisecond for this site."""
-    state: dict[str, tuple[int, int]] = {}
-
-    def add(folder: str, recurse: bool) -> None:
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            return
-        for entry in entries:
-            if entry.name.startswith(".") or entry.name == "__pycache__":
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if recurse:
-                        add(entry.path, True)
-                    continue
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            state[entry.path] = (info.st_size, info.st_mtime_ns)
-
-    add(str(root), False)
-    for name in ("docs", "snippets"):
-        add(str(root / name), True)
-    return state
-
-
-def changes(before: dict, after: dict, root: Path) -> list[str]:
-    def name(path: str) -> str:
-        return Path(path).relative_to(root).as_posix()
-
-    found = [f"{name(p)} (created)" for p in after if p not in before]
-    found += [f"{name(p)} (deleted)" for p in before if p not in after]
-    found += [f"{name(p)} (changed)" for p in after if p in before and after[p] != before[p]]
-    return sorted(found)
 
 
 _shared: Runner | None = None

@@ -106,13 +106,29 @@ def _streams(capture: _Capture):
     return stdout, stderr
 
 
-def _seed_everything() -> None:
+def seed_libraries() -> None:
+    """numpy's and torch's generators at seed 0, set once in the warm process: a fork copies their
+    state, so every child starts from seed 0 without paying for torch.manual_seed (milliseconds each,
+    most of it torch queueing the seed for devices this machine does not have)."""
     import numpy
     import torch
 
-    random.seed(0)
     numpy.random.seed(0)
     torch.manual_seed(0)
+
+
+def seed_python() -> None:
+    """`random` at seed 0, in the child: CPython reseeds it from the OS in every forked child."""
+    random.seed(0)
+
+
+# Our own modules, which the warm process has imported; listed there once (sys.modules is thousands
+# of names long) and removed in every child (run_snippet).
+OWN_MODULES: list[str] = []
+
+
+def list_own_modules() -> None:
+    OWN_MODULES[:] = [name for name in sys.modules if name.partition(".")[0] == "sitebuild"]
 
 
 def _figure_collector(display_path: str, figures: list):
@@ -196,10 +212,10 @@ def run_snippet(path: str, display_path: str, capture: _Capture) -> SnippetResul
 
     plt.show = _figure_collector(display_path, figures)
     warnings.showwarning = show_warning
-    for name in [name for name in sys.modules if name.partition(".")[0] == "sitebuild"]:
-        del sys.modules[name]  # imported by the warm process; `import sitebuild` must fail as under python
+    for name in OWN_MODULES or [name for name in sys.modules if name.partition(".")[0] == "sitebuild"]:
+        sys.modules.pop(name, None)  # imported by the warm process; `import sitebuild` must fail as under python
     sys.meta_path.insert(0, _HideBuildPackage())  # installed editable, it would import from anywhere
-    _seed_everything()
+    seed_python()
     sys.stdout, sys.stderr = _streams(capture)
     sys.__stdout__, sys.__stderr__ = sys.stdout, sys.stderr
     atexit._clear()  # the warm process's exit handlers are not the snippet's (the child ends in os._exit)

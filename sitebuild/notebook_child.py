@@ -69,9 +69,9 @@ def run_notebook(notebook: dict) -> dict:
     cell is named in the notebook's metadata, "sitebuild": {"error": …}."""
     import matplotlib.pyplot as plt
 
-    from sitebuild.child import _seed_everything
+    from sitebuild.child import seed_python
 
-    _seed_everything()  # as every snippet: the same numbers on every build
+    seed_python()  # as every snippet: the same numbers on every build (torch and numpy: seeded in the warm process)
     module = types.ModuleType("__main__")
     module.__builtins__ = __builtins__
     sys.modules["__main__"] = module

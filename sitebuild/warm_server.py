@@ -81,6 +81,21 @@ def _preload() -> None:
     ax.legend()
     to_svg(fig, "warm-up")
     plt.close(fig)
+    _ready_to_fork()
+
+
+def _ready_to_fork() -> None:
+    """The state every child starts from: libraries seeded, our module names listed, and every object
+    so far moved out of the garbage collector's sight (gc.freeze), so that a collection in a child does
+    not walk, and so copy, the whole warm heap (about 7 % of the snippets' time)."""
+    import gc
+
+    from sitebuild.child import list_own_modules, seed_libraries
+
+    seed_libraries()
+    list_own_modules()
+    gc.collect()
+    gc.freeze()
 
 
 def _warm_up_torch_func() -> None:

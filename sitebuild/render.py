@@ -101,9 +101,20 @@ def fill_slots(page_html: str, contents: dict[str, str]) -> str:
     return html_spans.replace(page_html, edits)
 
 
+PROBLEM_TITLE = "This snippet failed (mkdocs build would stop here)"
+
+
+def problem_html(message: str) -> str:
+    """The same box as problem_markdown, as HTML, for a result known only after Markdown has run."""
+    return (
+        f'<div class="admonition failure"><p class="admonition-title">{PROBLEM_TITLE}</p>'
+        f'<pre><code>{html.escape(message)}</code></pre></div>'
+    )
+
+
 def problem_markdown(message: str, indent: str = "") -> str:
     """A visible error box for `mkdocs serve`, so the contributor sees what broke where they look."""
-    lines = ['!!! failure "This snippet failed (mkdocs build would stop here)"', "", "    ```text"]
+    lines = [f'!!! failure "{PROBLEM_TITLE}"', "", "    ```text"]
     lines += ["    " + line for line in message.splitlines()] + ["    ```"]
     return "\n".join(indent + line if line else line for line in lines)
 

@@ -1,5 +1,6 @@
 """MkDocs hook: TeX becomes MathML at build time (sitebuild/mathml.py), so math needs no JavaScript
-and no CDN. Listed after the snippets hook: their output is in the page when this runs."""
+and no CDN. Snippet output is put into the page later (at on_page_context), so nothing a snippet
+prints is ever read as TeX."""
 
 from __future__ import annotations
 

@@ -2,10 +2,13 @@
 
 At on_files each page's directives are parsed (once) and all their snippets go to the runner
 together, so they run in parallel while MkDocs reads pages. on_page_markdown puts each snippet's
-code fence in place of its directive, followed by a placeholder element; on_page_content fills the
-placeholders with the output and figures (HTML, never read as Markdown). Figures are written into
-the built site at on_post_build, never into docs/, so `mkdocs serve` does not rebuild in a loop.
-The build report (sitebuild/report.py) is written at on_post_build.
+code fence in place of its directive, followed by a placeholder element, without waiting for any
+result: MkDocs converts every page's Markdown while torch is still importing in the warm process.
+Only on_page_context, just before a page's template is rendered (and before search indexes it),
+waits for that page's results and fills the placeholders with output and figures (HTML, never read
+as Markdown). Figures are written into the built site at on_post_build, never into docs/, so
+`mkdocs serve` does not rebuild in a loop. The build report (sitebuild/report.py) is written at
+on_post_build.
 
 Switches (environment variables):
     SITE_EXECUTE=0        render the snippets' code only, without running them (the lab has its own
@@ -25,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.utils import get_relative_url
 
 from sitebuild import directive, render, report
@@ -70,7 +74,7 @@ class SnippetBuild:
         self.snippets: dict[Path, Snippet] = {}
         self.futures: dict[Path, object] = {}
         self.figures: dict[str, str] = {}  # file name -> SVG text
-        self.slots: dict[str, dict[str, str]] = {}  # page -> placeholder id -> HTML
+        self.slots: dict[str, dict[str, tuple]] = {}  # page -> placeholder id -> (directive, snippet), filled at on_page_context
         self.pages_started = time.perf_counter()
 
     # -- on_files: parse every page once and start every snippet ---------------------------------
@@ -130,36 +134,53 @@ class SnippetBuild:
             start, end = item.span[0] - skipped, item.span[1] - skipped
             pieces.append(markdown[position:start])
             position = end
-            slot = f"snippet-slot-{number}"
             try:
-                code, slots[slot] = self.render(item, src_uri, url)
+                snippet = self.snippet(item, src_uri)
+                code = render.code_markdown(self.source(snippet, item, src_uri), snippet.shown, item.indent)
             except PluginError as exc:
-                code, slots[slot] = self.problem(str(exc), item.indent), ""
+                pieces.append(self.problem(str(exc), item.indent) + "\n")
+                continue
+            slot = f"snippet-slot-{number}"
+            slots[slot] = (item, snippet)
             pieces.append(f'{code}\n\n{item.indent}<div id="{slot}"></div>\n')
         pieces.append(markdown[position:])
         return "".join(pieces)
 
-    def render(self, item: directive.Directive, src_uri: str, url: str) -> tuple[str, str]:
-        """Markdown for the snippet's code and HTML for its output and figures (or a PluginError)."""
-        snippet = self.snippet(item, src_uri)
+    @staticmethod
+    def source(snippet: Snippet, item: directive.Directive, src_uri: str) -> str:
         try:
             with tokenize.open(snippet.file) as handle:  # as Python reads it: UTF-8, or the file's coding line
-                text = handle.read()
+                return handle.read()
         except (SyntaxError, UnicodeDecodeError) as exc:
             raise PluginError(f"docs/{src_uri}, line {item.lineno}: cannot read {snippet.shown} as Python does: {exc}") from None
-        code = render.code_markdown(text, snippet.shown, item.indent)
+
+    # -- on_page_context: each placeholder gets its snippet's output and figures --------------------
+
+    def page_content(self, content: str, src_uri: str, url: str) -> str:
+        slots = self.slots.pop(src_uri, None)
+        if not slots:
+            return content
+        with self.report.timed("waiting for a page's snippet results"):
+            filled = {slot: self.output(item, snippet, src_uri, url) for slot, (item, snippet) in slots.items()}
+        return render.fill_slots(content, filled)
+
+    def output(self, item: directive.Directive, snippet: Snippet, src_uri: str, url: str) -> str:
+        """HTML for the snippet's output and figures (under serve, its problem, if it has one)."""
         if not self.execute:
-            return code, ""
+            return ""
         result = self.result(snippet)
         problem = render.problem(result, item, f"docs/{src_uri}")
         if problem:
             self.report.failed.append(snippet.shown)
-            raise PluginError(problem)
+            if self.command != "serve":
+                raise PluginError(problem)
+            serve_log.error(problem)
+            return render.problem_html(problem)
         for figure in result.figures:
             light, dark = figure.file_names()
             self.figures[light], self.figures[dark] = figure.light, figure.dark
         url_prefix = get_relative_url(render.FIGURES_DIR, url) + "/"
-        return code, render.output_html(result, item.raises) + render.figures_html(result, item.alt or "", url_prefix)
+        return render.output_html(result, item.raises) + render.figures_html(result, item.alt or "", url_prefix)
 
     def problem(self, message: str, indent: str = "") -> str:
         """`mkdocs build` stops on a broken snippet. `mkdocs serve` reports it, shows it on the page
@@ -229,11 +250,24 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def on_page_content(html, page, config, files):
-    slots = _hook.build.slots.pop(page.file.src_uri, None)
-    html = render.fill_slots(html, slots) if slots else html
     if config.repo_url:  # each code block's title (the snippet's path) links to the file: "view source"
         html = render.link_code_titles(html, config.repo_url.rstrip("/") + "/blob/main/")
     return html
+
+
+def on_env(env, config, files):
+    # MkDocs writes the pages in the order of `files`: the pages that wait for no snippet (the home
+    # page, the lab, ...) go first, so they are written while the snippets still run.
+    for file in [file for file in files.documentation_pages() if _hook.build.slots.get(file.src_uri)]:
+        files.remove(file)
+        files.append(file)
+    return env
+
+
+@event_priority(100)  # before the search plugin indexes page.content
+def on_page_context(context, page, config, nav):
+    page.content = _hook.build.page_content(page.content, page.file.src_uri, page.file.url)
+    return context
 
 
 def on_post_build(config):

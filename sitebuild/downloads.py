@@ -18,6 +18,7 @@ dropped, links to other pages and same-page anchors become absolute site URLs, a
 from __future__ import annotations
 
 import builtins
+import hashlib
 import io
 import posixpath
 import re
@@ -303,3 +304,35 @@ def lesson_script(
         lines += ["", "", marker, f"print({SCRIPT_HEADER + item.path!r})"]
         lines += _guarded(code, item.raises) if item.raises else code.rstrip("\n").split("\n")
     return "\n".join(lines) + "\n"
+
+
+# ---- both, remembered across `mkdocs serve` rebuilds ---------------------------------------------
+
+_made: dict[str, tuple[str, str, bool]] = {}  # key -> (notebook text, script, has a raising cell)
+
+
+def lesson_downloads(
+    markdown: str,
+    page_src: str,
+    file_name: str,
+    lesson: Lesson,
+    read_snippet: Callable[[str], str],
+    resolve: Callable[[str], str | None],
+    links: str,
+) -> tuple[str, str, bool]:
+    """The lesson's notebook (as text), its script, and whether a cell raises on purpose. Made once
+    per content: under `mkdocs serve` (one process, a build per save) an unchanged lesson is not made
+    again. `links` stands for what `resolve` can find (the site's pages), which its links depend on."""
+    texts = [read_snippet(piece.path) for piece in page_pieces(markdown) if isinstance(piece, Directive)]
+    digest = hashlib.sha256()
+    for part in (markdown, page_src, file_name, repr(lesson), links, *texts):
+        digest.update(part.encode() + b"\0")
+    key = digest.hexdigest()
+    if key not in _made:
+        if len(_made) > 1000:  # a long serve session: forget the old versions
+            _made.clear()
+        notebook = lesson_notebook(markdown, page_src, lesson, read_snippet, resolve)
+        raising = any(cell.metadata.get("tags") for cell in notebook.cells)
+        _made[key] = (notebook_text(notebook), lesson_script(markdown, file_name, lesson, read_snippet), raising)
+    return _made[key]
+

@@ -5,7 +5,7 @@ rebuild starts a new one and counts up `build`). The hooks add to `current()`:
 
     {"build": 1, "seconds": 4.2, "execute": true,
      "snippets": {"ran": ["snippets/a.py"], "cached": [], "failed": [], "seconds": {"snippets/a.py": 0.31}},
-     "lab": {"ran": ["lab.ipynb"], "cached": []},
+     "lab": {"ran": ["lab.ipynb"], "cached": []}, "pages": {"rendered": ["index.md", "derivatives.md", …]},
      "stages": {"warm process start": 1.9, "snippet runs": 0.31, "cache reads": 0.0, "math": 0.02, …}}
 """
 
@@ -32,6 +32,7 @@ class BuildReport:
         self.seconds: dict[str, float] = {}  # per snippet that ran
         self.stages: dict[str, float] = {}
         self.lab: dict[str, list[str]] = {"ran": [], "cached": []}  # notebooks run by sitebuild/hooks/lab.py
+        self.rendered: list[str] = []  # the pages MkDocs rendered (under `mkdocs serve --dirty`, the changed ones)
         self._lock = threading.Lock()
 
     def add(self, stage: str, seconds: float) -> None:
@@ -58,6 +59,7 @@ class BuildReport:
                 "seconds": {name: self.seconds[name] for name in sorted(self.seconds)},
             },
             "lab": {kind: sorted(names) for kind, names in self.lab.items()},
+            "pages": {"rendered": sorted(self.rendered)},
             "stages": {name: round(value, 3) for name, value in sorted(self.stages.items())},
         }
 

@@ -30,8 +30,9 @@ class ServeProcess:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.process = subprocess.Popen(
-            # --livereload: with click >= 8.2, MkDocs 1.6 turns reloading off unless it is asked for.
-            [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{self.port}"],
+            # As the README serves: --livereload (with click >= 8.2, MkDocs 1.6 turns reloading off unless
+            # asked) and --dirty (a rebuild renders only the pages that changed or show a changed snippet).
+            [sys.executable, "-m", "mkdocs", "serve", "--livereload", "--dirty", "-a", f"127.0.0.1:{self.port}"],
             cwd=root,
             env=env,
             stdout=subprocess.PIPE,

@@ -6,6 +6,7 @@ only keep a broken server from hanging the suite.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
@@ -109,3 +110,36 @@ def test_an_unreadable_snippet_or_a_bad_directive_is_shown_and_serving_goes_on(s
     server.wait_for("Reloading browsers", after=error)
     page = server.fetch()
     assert "This snippet failed" in page and message in page
+
+
+TWO_PAGES = {"index.md": "# Home\n\n@snippet snippets/a.py\n", "other.md": "# Other\n\n@snippet snippets/b.py\n"}
+
+
+@pytest.fixture
+def two_page_server(tmp_path):
+    project = make_project(tmp_path, TWO_PAGES, SNIPPETS)
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", SOURCE_DATE_EPOCH="1700000000")
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text() + "watch:\n  - snippets\n", encoding="utf-8")
+    server = ServeProcess(project, env)
+    server.project = project
+    server.wait_for("Serving on")
+    yield server
+    server.stop()
+
+
+def test_a_saved_snippet_renders_only_the_page_that_shows_it_and_search_keeps_every_page(two_page_server):
+    server = two_page_server
+    report, first = wait_for_build(server, 1)
+    assert report["pages"]["rendered"] == ["index.md", "other.md"]
+    (server.project / "snippets" / "b.py").write_text('print("b, version 2")\n', encoding="utf-8")
+    report, _ = wait_for_build(server, 2)
+    assert ran_and_cached(report) == (["snippets/b.py"], 1)
+    assert report["pages"]["rendered"] == ["other.md"]  # --dirty: the home page was not rendered again
+    server.wait_for("Reloading browsers", after=first)
+    assert "b, version 2" in server.fetch("other/") and "a, version 1" in server.fetch()
+    # Material's search plugin keeps the entries of the pages not rendered this time.
+    index = json.loads(server.fetch("search/search_index.json"))
+    pages = {entry["location"].split("#")[0] for entry in index["docs"]}
+    assert pages == {"", "other/"}
+    assert "strict mode" not in "".join(server.lines)  # the dirty warning did not fail the rebuild

@@ -94,6 +94,7 @@ def on_files(files, config):
             raise PluginError(f"no snippet file {path} (paths start with snippets/)")
         return file.read_text(encoding="utf-8")
 
+    links = "\n".join(sorted(file.src_uri for file in files))  # what resolve() can find
     for title, src_uri in lesson_pages(config.nav):
         page = files.get_file_from_path(src_uri)
         if page is None:
@@ -108,17 +109,18 @@ def on_files(files, config):
         )
         markdown = page.content_string
         try:
-            notebook = downloads.lesson_notebook(markdown, src_uri, lesson, read_snippet, resolve)
-            script = downloads.lesson_script(markdown, f"{slug}.py", lesson, read_snippet)
+            notebook, script, raising = downloads.lesson_downloads(
+                markdown, src_uri, f"{slug}.py", lesson, read_snippet, resolve, links
+            )
         except (DirectiveError, PluginError) as exc:
             if _command == "serve":  # the snippets hook shows the problem on the page; keep serving
                 log.info("docs/%s: no downloads this time: %s", src_uri, exc)
                 continue
             raise PluginError(f"docs/{src_uri}: cannot make its downloads: {exc}") from exc
-        files.append(File.generated(config, f"{DOWNLOADS_DIR}/{slug}.ipynb", content=downloads.notebook_text(notebook)))
+        files.append(File.generated(config, f"{DOWNLOADS_DIR}/{slug}.ipynb", content=notebook))
         files.append(File.generated(config, f"{DOWNLOADS_DIR}/{slug}.py", content=script))
         _lessons[src_uri] = slug
-        if any(cell.metadata.get("tags") for cell in notebook.cells):
+        if raising:
             _raising.add(src_uri)
     return files
 

@@ -58,8 +58,9 @@ class _Page:
 class SnippetBuild:
     """Everything the snippets hook keeps across events: one object, made new for every build."""
 
-    def __init__(self, command: str, config):
+    def __init__(self, command: str, config, dirty: bool = False):
         self.command = command
+        self.dirty = dirty  # `mkdocs serve --dirty`: MkDocs rebuilds only the pages it sees modified
         self.root = Path(config.config_file_path).resolve().parent  # snippets/ and .cache/ live beside mkdocs.yml
         self.snippets_dir = self.root / "snippets"
         self.execute = os.environ.get("SITE_EXECUTE", "1") != "0"
@@ -97,6 +98,17 @@ class SnippetBuild:
                     if self.command != "serve":
                         raise
                     # under serve, on_page_markdown shows it in place of its directive
+            if self.dirty and not self.all_cached(page):
+                # A page that shows a snippet that must run again is modified too: without its built
+                # file, MkDocs' dirty rebuild sees it so (File.is_modified) and renders it again.
+                Path(file.abs_dest_path).unlink(missing_ok=True)
+
+    def all_cached(self, page: _Page) -> bool:
+        for item in page.directives:
+            future = self.futures.get((self.root / item.path).resolve())
+            if future is None or not future.done() or future.exception() is not None or not future.result().cached:
+                return False
+        return page.problem is None
 
     def snippet(self, item: directive.Directive, page: str) -> Snippet:
         path = (self.root / item.path).resolve()
@@ -216,6 +228,7 @@ class _Hook:
     """The hook's one piece of state: the command, and the build under way."""
 
     command = "build"
+    dirty = False
     build: SnippetBuild | None = None
 
 
@@ -223,11 +236,11 @@ _hook = _Hook()
 
 
 def on_startup(command, dirty):
-    _hook.command = command
+    _hook.command, _hook.dirty = command, dirty
 
 
 def on_config(config):
-    build = _hook.build = SnippetBuild(_hook.command, config)
+    build = _hook.build = SnippetBuild(_hook.command, config, _hook.dirty)
     if build.execute and (build.command == "serve" or not build.runner.all_cached(build.snippets_dir.rglob("*.py"))):
         # torch imports in the warm process while MkDocs reads the pages. A build whose snippets are
         # all cached never needs it; `mkdocs serve` keeps it ready for the first edit.
@@ -266,6 +279,7 @@ def on_env(env, config, files):
 
 @event_priority(100)  # before the search plugin indexes page.content
 def on_page_context(context, page, config, nav):
+    _hook.build.report.rendered.append(page.file.src_uri)
     page.content = _hook.build.page_content(page.content, page.file.src_uri, page.file.url)
     return context
 

@@ -11,6 +11,7 @@ block); the rendered code, output and figures keep that indentation.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from dataclasses import dataclass
@@ -38,6 +39,11 @@ def find_directives(markdown: str, line_offset: int = 0) -> list[Directive]:
     """Every @snippet line of a page, in order. Lines inside fenced code blocks are skipped.
     `line_offset`: lines of the page file before `markdown` (its front matter), so that line
     numbers are always those of the .md file."""
+    return list(_directives(markdown, line_offset))
+
+
+@functools.lru_cache(maxsize=4096)  # a page is read by two hooks, and again on every `mkdocs serve` rebuild
+def _directives(markdown: str, line_offset: int) -> tuple[Directive, ...]:
     fenced = _fenced_ranges(markdown)
     found = []
     for match in DIRECTIVE.finditer(markdown):
@@ -45,7 +51,7 @@ def find_directives(markdown: str, line_offset: int = 0) -> list[Directive]:
             continue
         lineno = markdown.count("\n", 0, match.start()) + 1 + line_offset
         found.append(_parse(match, lineno))
-    return found
+    return tuple(found)
 
 
 def _parse(match: re.Match, lineno: int) -> Directive:

@@ -7,6 +7,7 @@ reads the child's file and the cache with the same `from_json`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import platform
 from dataclasses import asdict, dataclass, field
@@ -134,5 +135,13 @@ class Snippet:
     def at(cls, path, root: Path = REPO_ROOT) -> "Snippet":
         """The snippet at `path`, read now (a missing file raises FileNotFoundError here)."""
         file = Path(path).resolve()
-        shown = display_path(file, root)
+        try:  # as display_path, without resolving the file again (a site may have thousands)
+            shown = file.relative_to(_resolved(root)).as_posix()
+        except ValueError:
+            shown = file.name
         return cls(file, shown, cache_key(file.read_bytes(), shown))
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(root: Path) -> Path:
+    return Path(root).resolve()

@@ -19,6 +19,7 @@ process's death releases every snippet still waiting.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import json
 import os
 import re
@@ -68,6 +69,7 @@ class Runner:
         self.run_seconds = 0.0
         self._timings: dict[str, float] = {}  # seconds per stage since the last take_timings()
         self._watch = None  # which project files change while a snippet runs (sitebuild/project_watch.py)
+        self._remembered: dict[str, tuple] = {}  # cache key -> (result, its file's identity), for entries read or written
 
     def start(self) -> None:
         """Start the warm process now, so torch imports while the caller does other work. A warm
@@ -206,20 +208,41 @@ class Runner:
 
     def _read_cache(self, key: str) -> SnippetResult | None:
         """The cached result, or None: a missing, truncated or foreign-shaped entry is a miss (and is
-        overwritten when the snippet has run)."""
+        overwritten when the snippet has run). An entry this runner has read or written before comes
+        from memory (a `mkdocs serve` rebuild reads thousands), as long as its file is still there."""
         if self.cache_dir is None:
             return None
         started = time.perf_counter()
+        entry = self.cache_dir / f"{key}.json"
         try:
-            return self._read_entry(self.cache_dir / f"{key}.json")
+            remembered = self._remembered.get(key)
+            if remembered is not None and remembered[1] == _signature(entry):
+                self._remember(key, remembered[0], entry)  # a new mtime: just used (see prune_cache)
+                return dataclasses.replace(remembered[0], cached=True)
+            result = self._read_entry(entry)
+            if result is not None:
+                self._remember(key, result, entry)
+            return result
         finally:
             self._time("cache reads", time.perf_counter() - started)
+
+    def _remember(self, key: str, result: SnippetResult, entry: Path) -> None:
+        """Keep `result` in memory with its file's identity, after marking the file as just used."""
+        try:
+            now = time.time_ns()
+            os.utime(entry, ns=(now, now))  # its mtime says when it was last used: prune_cache drops the oldest
+            signature = _signature(entry)
+        except OSError:
+            return
+        with self._lock:
+            if len(self._remembered) >= 20_000:
+                self._remembered.clear()
+            self._remembered[key] = (result, signature)
 
     @staticmethod
     def _read_entry(entry: Path) -> SnippetResult | None:
         try:
             result = SnippetResult.from_json(json.loads(entry.read_text(encoding="utf-8")))
-            os.utime(entry)  # its mtime says when it was last used: prune_cache drops the oldest
         except Exception:  # noqa: BLE001 - whatever is wrong with the entry, running the snippet fixes it
             return None
         result.cached = True
@@ -234,6 +257,7 @@ class Runner:
         partial = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         partial.write_text(json.dumps(result.to_json()), encoding="utf-8")
         partial.replace(target)  # atomic: a reader never sees half a file
+        self._remember(key, result, target)
         self._time("cache writes", time.perf_counter() - started)
 
     def prune_cache(self, limit: int = CACHE_LIMIT) -> int:
@@ -258,6 +282,15 @@ class Runner:
                 continue
             total, deleted = total - size, deleted + 1
         return deleted
+
+
+def _signature(entry: Path) -> tuple | None:
+    """What changes when a cache file is replaced, rewritten or touched (None: it is gone)."""
+    try:
+        info = os.stat(entry)
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
 
 
 _shared: Runner | None = None

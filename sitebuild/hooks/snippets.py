@@ -63,6 +63,7 @@ class SnippetBuild:
         self.dirty = dirty  # `mkdocs serve --dirty`: MkDocs rebuilds only the pages it sees modified
         self.root = Path(config.config_file_path).resolve().parent  # snippets/ and .cache/ live beside mkdocs.yml
         self.snippets_dir = self.root / "snippets"
+        self.snippets_dir_resolved = self.snippets_dir.resolve()
         self.execute = os.environ.get("SITE_EXECUTE", "1") != "0"
         cache = os.environ.get("SNIPPET_CACHE", str(self.root / ".cache" / "snippets"))
         self.runner = shared_runner(
@@ -73,6 +74,7 @@ class SnippetBuild:
         self.report = report.begin(self.execute)
         self.pages: dict[str, _Page] = {}  # src_uri -> its directives
         self.snippets: dict[Path, Snippet] = {}
+        self.by_path: dict[str, Snippet] = {}  # as a directive names it ("snippets/x/y.py"): one file read per build
         self.futures: dict[Path, object] = {}
         self.figures: dict[str, str] = {}  # file name -> SVG text
         self.slots: dict[str, dict[str, tuple]] = {}  # page -> placeholder id -> (directive, snippet), filled at on_page_context
@@ -105,19 +107,23 @@ class SnippetBuild:
 
     def all_cached(self, page: _Page) -> bool:
         for item in page.directives:
-            future = self.futures.get((self.root / item.path).resolve())
+            snippet = self.by_path.get(item.path)
+            future = self.futures.get(snippet.file) if snippet else None
             if future is None or not future.done() or future.exception() is not None or not future.result().cached:
                 return False
         return page.problem is None
 
     def snippet(self, item: directive.Directive, page: str) -> Snippet:
-        path = (self.root / item.path).resolve()
-        if not path.is_file() or self.snippets_dir.resolve() not in path.parents:
-            raise PluginError(f"docs/{page}, line {item.lineno}: no snippet file {item.path} (paths start with snippets/)")
-        if path not in self.snippets:
-            self.snippets[path] = self.runner.snippet(path)
-        self.snippets[path].pages.add(page)
-        return self.snippets[path]
+        snippet = self.by_path.get(item.path)
+        if snippet is None:
+            path = (self.root / item.path).resolve()
+            if not path.is_file() or self.snippets_dir_resolved not in path.parents:
+                raise PluginError(f"docs/{page}, line {item.lineno}: no snippet file {item.path} (paths start with snippets/)")
+            if path not in self.snippets:
+                self.snippets[path] = self.runner.snippet(path)
+            snippet = self.by_path[item.path] = self.snippets[path]
+        snippet.pages.add(page)
+        return snippet
 
     def start(self, snippet: Snippet) -> None:
         if self.execute and snippet.file not in self.futures:

@@ -23,6 +23,7 @@ import dataclasses
 import json
 import os
 import re
+import stat
 import threading
 import time
 from pathlib import Path
@@ -69,6 +70,7 @@ class Runner:
         self.run_seconds = 0.0
         self._timings: dict[str, float] = {}  # seconds per stage since the last take_timings()
         self._watch = None  # which project files change while a snippet runs (sitebuild/project_watch.py)
+        self._snippets: dict[str, tuple] = {}  # path as asked -> (its file's identity, Snippet)
         self._remembered: dict[str, tuple] = {}  # cache key -> (result, its file's identity), for entries read or written
 
     def start(self) -> None:
@@ -98,8 +100,20 @@ class Runner:
     # -- running ----------------------------------------------------------------------------------
 
     def snippet(self, path) -> Snippet:
-        """The snippet at `path` as this runner shows it (a missing file raises FileNotFoundError)."""
-        return Snippet.at(path, self.root)
+        """The snippet at `path` as this runner shows it (a missing file raises FileNotFoundError, a
+        folder IsADirectoryError). A file unchanged since this runner last read it (same inode, size
+        and mtime) is not read, hashed and resolved again: a `mkdocs serve` rebuild asks for thousands."""
+        name = os.fspath(path)
+        info = os.stat(name)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(name)
+        signature = (info.st_ino, info.st_size, info.st_mtime_ns, self.root)
+        known = self._snippets.get(name)
+        if known is None or known[0] != signature:
+            if len(self._snippets) >= 20_000:
+                self._snippets.clear()
+            known = self._snippets[name] = (signature, Snippet.at(path, self.root))
+        return dataclasses.replace(known[1], pages=set())
 
     def submit(self, snippet) -> concurrent.futures.Future:
         """Start running one snippet (a Snippet or a path), or fetch it from the cache; the future gives

@@ -116,12 +116,13 @@ class SnippetBuild:
     def snippet(self, item: directive.Directive, page: str) -> Snippet:
         snippet = self.by_path.get(item.path)
         if snippet is None:
-            path = (self.root / item.path).resolve()
-            if not path.is_file() or self.snippets_dir_resolved not in path.parents:
+            try:
+                found = self.runner.snippet(self.root / item.path)
+            except OSError:  # missing, or a folder
+                found = None
+            if found is None or self.snippets_dir_resolved not in found.file.parents:
                 raise PluginError(f"docs/{page}, line {item.lineno}: no snippet file {item.path} (paths start with snippets/)")
-            if path not in self.snippets:
-                self.snippets[path] = self.runner.snippet(path)
-            snippet = self.by_path[item.path] = self.snippets[path]
+            snippet = self.by_path[item.path] = self.snippets.setdefault(found.file, found)
         snippet.pages.add(page)
         return snippet
 

@@ -104,3 +104,18 @@ def test_the_workflow_installs_tests_builds_and_deploys_to_pages():
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"
     assert "actions/deploy-pages@" in _steps_text(deploy)
+
+
+def test_the_deploy_workflow_restores_the_snippet_cache_before_it_tests_and_builds():
+    """Entries are named by content (snippet, library versions, runner source), so restoring the
+    newest cache and running the build executes only the snippets whose entry is missing."""
+    steps = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"]["build"]["steps"]
+    cache = next(step for step in steps if step.get("uses", "").startswith("actions/cache@"))
+    paths = cache["with"]["path"].split()
+    assert ".cache/snippets" in paths and ".cache/lab" in paths
+    key, fallback = cache["with"]["key"], cache["with"]["restore-keys"].strip()
+    for part in ("requirements.txt", "sitebuild/**", "snippets/**"):
+        assert part in key, f"a change to {part} must give a new key (and a new saved cache)"
+    assert key.startswith(fallback), "without a matching restore-keys prefix a changed key restores nothing"
+    runs = [step.get("run", "") for step in steps]
+    assert steps.index(cache) < runs.index("python -m pytest") < runs.index("mkdocs build --strict")

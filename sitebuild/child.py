@@ -127,8 +127,9 @@ def seed_python() -> None:
 OWN_MODULES: list[str] = []
 
 
-def list_own_modules() -> None:
+def list_own_modules() -> list[str]:
     OWN_MODULES[:] = [name for name in sys.modules if name.partition(".")[0] == "sitebuild"]
+    return OWN_MODULES
 
 
 def _figure_collector(display_path: str, figures: list):
@@ -212,7 +213,7 @@ def run_snippet(path: str, display_path: str, capture: _Capture) -> SnippetResul
 
     plt.show = _figure_collector(display_path, figures)
     warnings.showwarning = show_warning
-    for name in OWN_MODULES or [name for name in sys.modules if name.partition(".")[0] == "sitebuild"]:
+    for name in OWN_MODULES or list_own_modules():
         sys.modules.pop(name, None)  # imported by the warm process; `import sitebuild` must fail as under python
     sys.meta_path.insert(0, _HideBuildPackage())  # installed editable, it would import from anywhere
     seed_python()

@@ -22,6 +22,7 @@ the top level's folders (site/ …); the names they report are relative to the r
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import struct
 import threading
@@ -92,10 +93,10 @@ class ScanWatch:
 
 # -- Linux: inotify ----------------------------------------------------------------------------------
 
-_IN_MODIFY, _IN_ATTRIB, _IN_CLOSE_WRITE = 0x2, 0x4, 0x8
+_IN_MODIFY, _IN_ATTRIB = 0x2, 0x4  # written; touched (the scan sees a new mtime too)
 _IN_MOVED_FROM, _IN_MOVED_TO, _IN_CREATE, _IN_DELETE = 0x40, 0x80, 0x100, 0x200
-_IN_Q_OVERFLOW, _IN_ISDIR = 0x4000, 0x40000000
-_MASK = _IN_MODIFY | _IN_ATTRIB | _IN_CLOSE_WRITE | _IN_MOVED_FROM | _IN_MOVED_TO | _IN_CREATE | _IN_DELETE
+_IN_Q_OVERFLOW, _IN_IGNORED, _IN_ISDIR = 0x4000, 0x8000, 0x40000000
+_MASK = _IN_MODIFY | _IN_ATTRIB | _IN_MOVED_FROM | _IN_MOVED_TO | _IN_CREATE | _IN_DELETE
 _IN_NONBLOCK, _IN_CLOEXEC = 0o4000, 0o2000000
 _HEADER = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len (then the name)
 _KEEP = 10_000  # events remembered; a mark older than that sees the overflow note
@@ -115,16 +116,31 @@ class InotifyWatch:
         self._seen = 0  # events read so far
         self._events: list[tuple[int, str, int]] = []  # (number, path relative to root, mask)
         self._overflowed_at = -1
-        self._add(".", recursive=False)
-        for name in WATCHED:
-            if (self.root / name).is_dir():
-                self._add_tree(name)
+        try:
+            self._add(".", recursive=False)
+            for name in WATCHED:
+                if (self.root / name).is_dir():
+                    self._add_tree(name)
+        except OSError:  # a folder that cannot be watched: the caller falls back to scanning
+            os.close(self._fd)
+            raise
 
     def _add(self, folder: str, recursive: bool) -> None:
         path = os.fsencode(str(self.root / folder))
         wd = self._libc.inotify_add_watch(self._fd, path, _MASK)
-        if wd >= 0:
-            self._folders[wd] = (folder, recursive)
+        if wd < 0:
+            error = ctypes.get_errno()
+            if error in (errno.ENOENT, errno.ENOTDIR):  # gone again already: nothing to watch
+                return
+            raise OSError(error, f"cannot watch {folder} (fs.inotify.max_user_watches?)")
+        self._folders[wd] = (folder, recursive)
+
+    def _forget(self, folder: str) -> None:
+        """Stop watching a folder moved away (its watch would report its new place under the old name)."""
+        for wd, (watched, _) in list(self._folders.items()):
+            if watched == folder or watched.startswith(folder + "/"):
+                self._libc.inotify_rm_watch(self._fd, wd)
+                del self._folders[wd]
 
     def _add_tree(self, folder: str) -> list[str]:
         """Watch `folder` and every folder under it; the files found there (for a folder just created)."""
@@ -142,29 +158,40 @@ class InotifyWatch:
         while True:
             try:
                 data = os.read(self._fd, 65536)
-            except BlockingIOError:
-                return
-            except OSError:
+            except OSError:  # BlockingIOError: the queue is empty
                 return
             offset = 0
             while offset + _HEADER.size <= len(data):
                 wd, mask, _, length = _HEADER.unpack_from(data, offset)
                 name = data[offset + _HEADER.size : offset + _HEADER.size + length].rstrip(b"\0").decode(errors="replace")
                 offset += _HEADER.size + length
-                if mask & _IN_Q_OVERFLOW:
+                if mask & _IN_Q_OVERFLOW:  # events were lost: whoever asks next cannot be told what changed
+                    self._seen += 1
                     self._overflowed_at = self._seen
+                    continue
+                if mask & _IN_IGNORED:  # the folder itself is gone
+                    self._folders.pop(wd, None)
                     continue
                 folder, recursive = self._folders.get(wd, (None, False))
                 if folder is None or not name or _skipped(name):
                     continue
                 path = name if folder == "." else f"{folder}/{name}"
                 if mask & _IN_ISDIR:
-                    if not recursive:
-                        continue  # the top level's folders (site/, .cache/ …) are the build's own
-                    if mask & (_IN_CREATE | _IN_MOVED_TO):
-                        for file in self._add_tree(path):  # its files, made before the watch existed
-                            self._record(file, _IN_CREATE)
-                    self._record(path + "/", mask)
+                    # Folders count by their files, as for the scan. The top level's folders (site/,
+                    # .cache/ …) are the build's own, except the watched ones themselves.
+                    if recursive or path in WATCHED:
+                        if mask & (_IN_CREATE | _IN_MOVED_TO):
+                            try:
+                                made = self._add_tree(path)  # its files, made before the watch existed
+                            except OSError:  # no watch left: what happens in there cannot be told
+                                self._seen += 1
+                                self._overflowed_at = self._seen
+                                made = []
+                            for file in made:
+                                self._record(file, _IN_CREATE)
+                        elif mask & _IN_MOVED_FROM:
+                            self._forget(path)
+                            self._record(path + "/", mask)  # its files went with it, unnamed: "docs/x/ (deleted)"
                     continue
                 self._record(path, mask)
 
@@ -183,7 +210,7 @@ class InotifyWatch:
         """What changed after `mark`, as "path (created|deleted|changed)"."""
         with self._lock:
             self._drain()
-            if self._overflowed_at >= mark or (self._events and self._events[0][0] > mark + 1 and self._seen > mark):
+            if self._overflowed_at > mark or (self._events and self._events[0][0] > mark + 1 and self._seen > mark):
                 return ["(more changes than the watch could record)"]
             masks: dict[str, int] = {}
             for number, path, mask in self._events:
@@ -212,5 +239,5 @@ def project_watch(root: Path):
     """The cheapest watch this system offers."""
     try:
         return InotifyWatch(root)
-    except (OSError, AttributeError):  # not Linux, or no inotify left (fs.inotify.max_user_instances)
+    except (OSError, AttributeError):  # not Linux, or no inotify left (fs.inotify.max_user_instances/watches)
         return ScanWatch(root)

@@ -36,6 +36,7 @@ SNIPPETS_DIR = REPO_ROOT / "snippets"
 DEFAULT_CACHE_DIR = REPO_ROOT / ".cache" / "snippets"
 DEFAULT_TIMEOUT = 60.0
 CACHE_LIMIT = 100 * 2**20  # bytes the cache may hold; the entries used least recently go first
+RACY_SECONDS = 2.0  # a snippet file this close to being read when it was written is read again next time
 
 # Reprs such as <PowBackward0 object at 0x7f0e12dc31d0> differ on every run; the page shows one form.
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
@@ -70,8 +71,9 @@ class Runner:
         self.run_seconds = 0.0
         self._timings: dict[str, float] = {}  # seconds per stage since the last take_timings()
         self._watch = None  # which project files change while a snippet runs (sitebuild/project_watch.py)
-        self._snippets: dict[str, tuple] = {}  # path as asked -> (its file's identity, Snippet)
+        self._snippets: dict[str, tuple] = {}  # path as asked -> (its file's identity, when read, Snippet)
         self._remembered: dict[str, tuple] = {}  # cache key -> (result, its file's identity), for entries read or written
+        self._remembered_bytes = 0
 
     def start(self) -> None:
         """Start the warm process now, so torch imports while the caller does other work. A warm
@@ -105,15 +107,18 @@ class Runner:
         and mtime) is not read, hashed and resolved again: a `mkdocs serve` rebuild asks for thousands."""
         name = os.fspath(path)
         info = os.stat(name)
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError(name)
+        if not stat.S_ISREG(info.st_mode):  # a folder, or a pipe that would block the build
+            raise IsADirectoryError(name) if stat.S_ISDIR(info.st_mode) else OSError(f"not a file: {name}")
         signature = (info.st_ino, info.st_size, info.st_mtime_ns, self.root)
         known = self._snippets.get(name)
-        if known is None or known[0] != signature:
+        # As git's "racily clean" rule: a file written within RACY_SECONDS of being read may have been
+        # written again in the same tick of the file system's clock, with the same size: read it again.
+        if known is None or known[0] != signature or info.st_mtime_ns >= known[1] - int(RACY_SECONDS * 1e9):
             if len(self._snippets) >= 20_000:
                 self._snippets.clear()
-            known = self._snippets[name] = (signature, Snippet.at(path, self.root))
-        return dataclasses.replace(known[1], pages=set())
+            read_at = time.time_ns()
+            known = self._snippets[name] = (signature, read_at, Snippet.at(path, self.root))
+        return dataclasses.replace(known[2], pages=set())
 
     def submit(self, snippet) -> concurrent.futures.Future:
         """Start running one snippet (a Snippet or a path), or fetch it from the cache; the future gives
@@ -248,9 +253,13 @@ class Runner:
             signature = _signature(entry)
         except OSError:
             return
+        size = sum(len(text) for _, text in result.events) + sum(len(f.light) + len(f.dark) for f in result.figures)
         with self._lock:
-            if len(self._remembered) >= 20_000:
+            if self._remembered_bytes + size > CACHE_LIMIT:  # no more than the disk cache holds
                 self._remembered.clear()
+                self._remembered_bytes = 0
+            if key not in self._remembered:
+                self._remembered_bytes += size
             self._remembered[key] = (result, signature)
 
     @staticmethod

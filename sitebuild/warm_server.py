@@ -47,7 +47,7 @@ OUTPUT_LIMIT = 100_000  # bytes of output (stdout and warnings) a page shows per
 # symbolic_shapes (and sympy, ~0.3 s) comes with backward(gradient) and gradcheck.
 # Missing ones (another torch release) are skipped; they only cost time.
 LAZY_MODULES = (
-    "numpy.random",  # the child seeds it
+    "numpy.random",  # seeded here, before forking (child.seed_libraries)
     "torch._subclasses.schema_check_mode",  # the first autograd call
     "torch.fx.experimental.symbolic_shapes",
 )

@@ -62,3 +62,31 @@ def test_what_the_build_writes_is_not_a_change(watch, project):
     (project / "snippets" / "lesson" / "__pycache__").mkdir()
     (project / "snippets" / "lesson" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
     assert watch.changes_since(mark) == []
+
+
+def test_a_watched_folder_moved_away_is_no_longer_reported_under_its_old_name(watch, project):
+    (project / "docs" / "lesson" / "page.md").write_text("# Lesson\n")
+    mark = watch.mark()
+    (project / "docs" / "lesson").rename(project / "moved-out")
+    changed = watch.changes_since(mark)
+    # The scan names the files that went; inotify, told only of the folder, names the folder.
+    assert changed == (["docs/lesson/ (deleted)"] if isinstance(watch, InotifyWatch) else ["docs/lesson/page.md (deleted)"])
+    mark = watch.mark()
+    (project / "moved-out" / "page.md").write_text("# Elsewhere now\n")  # outside docs/: not the project's
+    assert watch.changes_since(mark) == []
+
+
+def test_an_overflow_before_the_mark_does_not_blame_the_next_snippet(project):
+    try:
+        watch = InotifyWatch(project)
+    except OSError as exc:
+        pytest.skip(f"no inotify here: {exc}")
+    try:
+        watch._seen += 1  # as _drain records a queue overflow
+        watch._overflowed_at = watch._seen
+        mark = watch.mark()
+        assert watch.changes_since(mark) == []
+        (project / "README.md").write_text("changed\n")
+        assert watch.changes_since(mark) == ["README.md (changed)"]
+    finally:
+        watch.close()

@@ -143,3 +143,21 @@ def test_a_saved_snippet_renders_only_the_page_that_shows_it_and_search_keeps_ev
     pages = {entry["location"].split("#")[0] for entry in index["docs"]}
     assert pages == {"", "other/"}
     assert "strict mode" not in "".join(server.lines)  # the dirty warning did not fail the rebuild
+
+
+def test_a_snippet_edited_and_then_reverted_is_shown_as_it_is_again(two_page_server):
+    """Version 1's result is still cached after the revert: the page must be rendered again anyway."""
+    server = two_page_server
+    report, mark = wait_for_build(server, 1)
+    snippet = server.project / "snippets" / "b.py"
+    original = snippet.read_text(encoding="utf-8")
+    snippet.write_text('print("b, version 2")\n', encoding="utf-8")
+    wait_for_build(server, 2)
+    server.wait_for("Reloading browsers", after=mark)
+    assert "b, version 2" in server.fetch("other/")
+    mark = len(server.lines)
+    snippet.write_text(original, encoding="utf-8")
+    report, _ = wait_for_build(server, 3)
+    assert ran_and_cached(report) == ([], 2) and report["pages"]["rendered"] == ["other.md"]
+    server.wait_for("Reloading browsers", after=mark)
+    assert "b, version 1" in server.fetch("other/")

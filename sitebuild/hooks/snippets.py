@@ -58,9 +58,11 @@ class _Page:
 class SnippetBuild:
     """Everything the snippets hook keeps across events: one object, made new for every build."""
 
-    def __init__(self, command: str, config, dirty: bool = False):
+    def __init__(self, command: str, config, dirty: bool = False, rendered_with: dict | None = None):
         self.command = command
         self.dirty = dirty  # `mkdocs serve --dirty`: MkDocs rebuilds only the pages it sees modified
+        # page -> the cache keys of the snippets it was last rendered with (kept across serve rebuilds)
+        self.rendered_with: dict[str, tuple] = {} if rendered_with is None else rendered_with
         self.root = Path(config.config_file_path).resolve().parent  # snippets/ and .cache/ live beside mkdocs.yml
         self.snippets_dir = self.root / "snippets"
         self.snippets_dir_resolved = self.snippets_dir.resolve()
@@ -100,18 +102,18 @@ class SnippetBuild:
                     if self.command != "serve":
                         raise
                     # under serve, on_page_markdown shows it in place of its directive
-            if self.dirty and not self.all_cached(page):
-                # A page that shows a snippet that must run again is modified too: without its built
-                # file, MkDocs' dirty rebuild sees it so (File.is_modified) and renders it again.
+            if self.dirty and self.rendered_with.get(file.src_uri) != self.snippet_keys(page):
+                # A page whose snippets are not the ones it was last rendered with (edited, reverted,
+                # missing, restored) is modified too: without its built file, MkDocs' dirty rebuild
+                # sees it so (File.is_modified) and renders it again.
                 Path(file.abs_dest_path).unlink(missing_ok=True)
 
-    def all_cached(self, page: _Page) -> bool:
-        for item in page.directives:
-            snippet = self.by_path.get(item.path)
-            future = self.futures.get(snippet.file) if snippet else None
-            if future is None or not future.done() or future.exception() is not None or not future.result().cached:
-                return False
-        return page.problem is None
+    def snippet_keys(self, page: _Page) -> tuple | None:
+        """The cache keys of the page's snippets (None for a page whose directives or files are broken)."""
+        if page.problem:
+            return None
+        found = [self.by_path.get(item.path) for item in page.directives]
+        return None if None in found else tuple(snippet.key for snippet in found)
 
     def snippet(self, item: directive.Directive, page: str) -> Snippet:
         snippet = self.by_path.get(item.path)
@@ -176,6 +178,8 @@ class SnippetBuild:
     # -- on_page_context: each placeholder gets its snippet's output and figures --------------------
 
     def page_content(self, content: str, src_uri: str, url: str) -> str:
+        page = self.pages.get(src_uri)
+        self.rendered_with[src_uri] = self.snippet_keys(page) if page else None
         slots = self.slots.pop(src_uri, None)
         if not slots:
             return content
@@ -238,6 +242,9 @@ class _Hook:
     dirty = False
     build: SnippetBuild | None = None
 
+    def __init__(self):
+        self.rendered_with: dict[str, tuple] = {}  # see SnippetBuild; MkDocs keeps a hook module across serve rebuilds
+
 
 _hook = _Hook()
 
@@ -247,7 +254,7 @@ def on_startup(command, dirty):
 
 
 def on_config(config):
-    build = _hook.build = SnippetBuild(_hook.command, config, _hook.dirty)
+    build = _hook.build = SnippetBuild(_hook.command, config, _hook.dirty, _hook.rendered_with)
     if build.execute and (build.command == "serve" or not build.runner.all_cached(build.snippets_dir.rglob("*.py"))):
         # torch imports in the warm process while MkDocs reads the pages. A build whose snippets are
         # all cached never needs it; `mkdocs serve` keeps it ready for the first edit.

@@ -8,7 +8,10 @@ Rules without classes, @font-face, @keyframes and the like are kept as they are.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from html.parser import HTMLParser
+from pathlib import Path
 
 import tinycss2
 
@@ -80,12 +83,36 @@ def _split_selectors(prelude: list) -> list[list]:
     return [part for part in parts if any(token.type not in ("whitespace", "comment") for token in part)]
 
 
-def prune_page_styles(page_html: str, min_size: int = 50_000) -> str:
-    """Prune every large inline <style> of a page against the classes the page uses."""
+def prune_page_styles(page_html: str, min_size: int = 50_000, memo: Path | None = None) -> str:
+    """Prune every large inline <style> of a page against the classes the page uses. With `memo`, a
+    folder, a stylesheet pruned once for the same classes is read from there (parsing it takes most
+    of a second, and it is the same on every build)."""
     used = classes_in(page_html)
     edits = []
     for style in html_spans.elements(page_html, lambda tag, attrs: tag == "style"):
         css = page_html[style.inner_start : style.inner_end]
         if len(css) >= min_size:
-            edits.append((style.inner_start, style.inner_end, prune(css, used)))
+            edits.append((style.inner_start, style.inner_end, _pruned(css, used, memo)))
     return html_spans.replace(page_html, edits)
+
+
+MEMO_ENTRIES = 8  # pruned stylesheets kept in a memo folder; the oldest go first
+
+
+def _pruned(css: str, used: set[str], memo: Path | None) -> str:
+    if memo is None:
+        return prune(css, used)
+    key = hashlib.sha256((css + "\0" + " ".join(sorted(used))).encode()).hexdigest()
+    entry = memo / f"{key}.css"
+    try:
+        return entry.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    pruned = prune(css, used)
+    memo.mkdir(parents=True, exist_ok=True)
+    partial = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
+    partial.write_text(pruned, encoding="utf-8")
+    partial.replace(entry)
+    for old in sorted(memo.glob("*.css"), key=lambda path: path.stat().st_mtime)[:-MEMO_ENTRIES]:
+        old.unlink(missing_ok=True)
+    return pruned

@@ -1,6 +1,6 @@
-"""Turn matplotlib figures into deterministic SVG, in a light and a dark variant.
-
-Runs inside the snippet's child process, after the snippet has drawn its figures.
+"""Turn matplotlib figures into deterministic SVG, in a light and a dark variant (inside a snippet's
+child process, after the snippet has drawn its figures); and a PNG, as the lab's figures are, into
+its dark variant (inside the lab's child, beside the light one: sitebuild/notebook_child.py).
 """
 
 from __future__ import annotations
@@ -106,3 +106,27 @@ def figure_variants(fig, salt: str) -> tuple[str, str, tuple[int, int]]:
     restyle_dark(fig)
     dark = to_svg(fig, salt)
     return light, dark, size
+
+
+def dark_png(light_png: bytes) -> bytes:
+    """A figure drawn on white, redrawn for a dark page: the white paper turns clear, grey and black
+    ink turns the light grey the lessons' dark figures use, coloured lines keep their colour.
+
+    Each pixel is read as ink laid over white: its coverage is 1 - (its darkest channel), and the
+    ink's colour is what is left once the white is taken out. Anti-aliased edges keep their coverage.
+    """
+    import numpy as np
+    from matplotlib.colors import to_rgb
+    from PIL import Image
+
+    with Image.open(io.BytesIO(light_png)) as image:
+        rgba = np.asarray(image.convert("RGBA"), dtype=np.float64) / 255
+    rgb = rgba[..., :3] * rgba[..., 3:] + (1 - rgba[..., 3:])  # on white paper
+    coverage = 1 - rgb.min(axis=-1, keepdims=True)
+    ink = (rgb - (1 - coverage)) / np.maximum(coverage, 1e-6)
+    grey = ink.max(axis=-1, keepdims=True) < 0.25  # black or grey ink: text, axes, ticks, frames
+    colour = np.where(grey, np.array(to_rgb(DARK_FOREGROUND)), rgb)
+    pixels = np.round(np.concatenate([colour, coverage], axis=-1) * 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, "RGBA").save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()

@@ -17,6 +17,7 @@ mkdocs-jupyter renders the executed copy with `execute: false`.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import json
@@ -66,13 +67,15 @@ def mark_heading_anchors(content_html: str) -> str:
     return content_html.replace('<a class="anchor-link"', '<a class="headerlink"')
 
 
-def clean_page(page_html: str, save_figure: SaveFigure | None = None) -> str:
-    page_html = fold_solutions_and_pair_figures(page_html, save_figure)
+def clean_page(
+    page_html: str, save_figure: SaveFigure | None = None, dark_pngs: dict | None = None, css_memo=None
+) -> str:
+    page_html = fold_solutions_and_pair_figures(page_html, save_figure, dark_pngs)
     scripts = html_spans.elements(page_html, lambda tag, attrs: tag == "script")
     page_html = html_spans.replace(page_html, [
         (script.start, script.end, "") for script in scripts if _unwanted(page_html[script.start : script.end])
     ])
-    page_html = prune_page_styles(page_html)  # JupyterLab's whole stylesheet is inlined: keep what can match
+    page_html = prune_page_styles(page_html, memo=css_memo)  # JupyterLab's whole stylesheet is inlined: keep what can match
     cells = html_spans.elements(page_html, lambda tag, attrs: tag == "div" and _MARKDOWN_CELL <= html_spans.classes(attrs))
     return html_spans.replace(page_html, [
         (cell.inner_start, cell.inner_end, render_dollar_math(page_html[cell.inner_start : cell.inner_end])) for cell in cells
@@ -127,7 +130,9 @@ class _Layout(HTMLParser):
             self.toolbars.append((start, end))  # shows the tag's name, "solution": redundant in the fold
 
 
-def fold_solutions_and_pair_figures(page_html: str, save_figure: SaveFigure | None = None) -> str:
+def fold_solutions_and_pair_figures(
+    page_html: str, save_figure: SaveFigure | None = None, dark_pngs: dict | None = None
+) -> str:
     """Fold every solution cell (code and output) into a closed <details>, and show every figure
     twice, light and dark, with its cell's alt text. A figure without alt text stops the build.
     `save_figure(png)` writes an image and returns its URL; without it, images stay inline (data:)."""
@@ -148,7 +153,7 @@ def fold_solutions_and_pair_figures(page_html: str, save_figure: SaveFigure | No
                 f'lab notebook, cell {cell or "without an id"} draws a figure; give it alt text in the '
                 'cell\'s metadata: "alt": "what the figure shows"'
             )
-        edits.append((start, end, _figure_html(base64.b64decode(src[len(prefix) :]), _alt_texts[cell], save_figure)))
+        edits.append((start, end, _figure_html(base64.b64decode(src[len(prefix) :]), _alt_texts[cell], save_figure, dark_pngs)))
     # From the end backwards, so earlier offsets stay valid. Of two insertions at one offset, the one
     # made first ends up second: open a <details> before closing the one just ahead of it.
     def order(edit):
@@ -159,41 +164,22 @@ def fold_solutions_and_pair_figures(page_html: str, save_figure: SaveFigure | No
     return page_html
 
 
-def _figure_html(light_png: bytes, alt: str, save_figure: SaveFigure | None) -> str:
-    """The light image and its dark variant, as the lessons show their figures (sitebuild/render.py)."""
+def _figure_html(light_png: bytes, alt: str, save_figure: SaveFigure | None, dark_pngs: dict | None) -> str:
+    """The light image and its dark variant, as the lessons show their figures (sitebuild/render.py).
+    The dark variant comes from `dark_pngs` (sha256 of the light PNG -> dark PNG, made by the lab's
+    child beside the figure, see notebook_child.py), or is made here."""
     from PIL import Image
 
     with Image.open(io.BytesIO(light_png)) as image:
         width, height = image.size
+    dark = (dark_pngs or {}).get(hashlib.sha256(light_png).hexdigest())
+    if dark is None:
+        from sitebuild.figures import dark_png  # numpy and matplotlib: not imported unless needed
+
+        dark = dark_png(light_png)
     images = []
-    for png, variant in ((light_png, "only-light"), (dark_png(light_png), "only-dark")):
+    for png, variant in ((light_png, "only-light"), (dark, "only-dark")):
         url = save_figure(png) if save_figure else f"data:image/png;base64,{base64.b64encode(png).decode()}"
         image = f'<img src="{url}#{variant}" alt="{html.escape(alt)}" width="{width}" height="{height}" decoding="async">'
         images.append(f'<a href="{url}">{image}</a>' if save_figure else image)
     return '<figure class="snippet-figure">' + "".join(images) + "</figure>"
-
-
-def dark_png(light_png: bytes) -> bytes:
-    """A figure drawn on white, redrawn for a dark page: the white paper turns clear, grey and black
-    ink turns the light grey the lessons' dark figures use, coloured lines keep their colour.
-
-    Each pixel is read as ink laid over white: its coverage is 1 - (its darkest channel), and the
-    ink's colour is what is left once the white is taken out. Anti-aliased edges keep their coverage.
-    """
-    import numpy as np
-    from matplotlib.colors import to_rgb
-    from PIL import Image
-
-    from sitebuild.figures import DARK_FOREGROUND
-
-    with Image.open(io.BytesIO(light_png)) as image:
-        rgba = np.asarray(image.convert("RGBA"), dtype=np.float64) / 255
-    rgb = rgba[..., :3] * rgba[..., 3:] + (1 - rgba[..., 3:])  # on white paper
-    coverage = 1 - rgb.min(axis=-1, keepdims=True)
-    ink = (rgb - (1 - coverage)) / np.maximum(coverage, 1e-6)
-    grey = ink.max(axis=-1, keepdims=True) < 0.25  # black or grey ink: text, axes, ticks, frames
-    colour = np.where(grey, np.array(to_rgb(DARK_FOREGROUND)), rgb)
-    pixels = np.round(np.concatenate([colour, coverage], axis=-1) * 255).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(pixels, "RGBA").save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import hashlib
 import io
 import json
 import os
@@ -39,6 +40,8 @@ class _Stream(io.TextIOBase):
 
 def _figure_outputs(plt) -> list[dict]:
     """Every open figure as a PNG display_data output (then closed), as the inline backend shows it."""
+    from sitebuild.figures import dark_png  # matplotlib: here, not in the MkDocs process that reads dark_variants
+
     outputs = []
     for number in plt.get_fignums():
         figure = plt.figure(number)
@@ -47,9 +50,27 @@ def _figure_outputs(plt) -> list[dict]:
         width, height = figure.get_size_inches() * figure.dpi
         plain = f"<Figure size {width:g}x{height:g} with {len(figure.axes)} Axes>"
         data = {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": plain}
-        outputs.append({"output_type": "display_data", "metadata": {}, "data": data})
+        # Its dark variant is made here, where numpy and matplotlib are loaded already, and cached with
+        # the executed notebook; the page (sitebuild/notebook.py) shows it for the dark palette.
+        dark = {DARK_PNG: base64.b64encode(dark_png(buffer.getvalue())).decode("ascii")}
+        outputs.append({"output_type": "display_data", "metadata": {"sitebuild": dark}, "data": data})
         plt.close(figure)
     return outputs
+
+
+DARK_PNG = "dark image/png"  # the key of a figure's dark variant in its output's "sitebuild" metadata
+
+
+def dark_variants(notebook: dict) -> dict[str, bytes]:
+    """sha256 of each figure's PNG -> its dark variant, from an executed notebook's outputs."""
+    found = {}
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            dark = output.get("metadata", {}).get("sitebuild", {}).get(DARK_PNG)
+            light = output.get("data", {}).get("image/png")
+            if dark and light:
+                found[hashlib.sha256(base64.b64decode(light)).hexdigest()] = base64.b64decode(dark)
+    return found
 
 
 def _run_cell(source: str, count: int, namespace: dict, outputs: list, plt) -> None:

@@ -39,3 +39,14 @@ def test_only_large_inline_styles_of_a_page_are_pruned():
 def test_strings_with_escaped_quotes_and_braces_end_where_a_browser_ends_them():
     css = '.y{content:"\\"}"} .z{color:red} .gone{a:b} /* .z{x:y} */ .used{c:d}'
     assert prune(css, {"y", "z", "used"}) == '.y{content:"\\"}"}.z{color:red}.used{c:d}'
+
+
+def test_a_memo_folder_gives_the_same_result_and_prunes_once(tmp_path, monkeypatch):
+    from sitebuild import css_prune
+
+    page = '<style>' + ".a{x:y}.b{x:z}" * 5000 + '</style><div class="a"></div>'
+    first = prune_page_styles(page, memo=tmp_path)
+    assert first == prune_page_styles(page) and len(list(tmp_path.glob("*.css"))) == 1
+    monkeypatch.setattr(css_prune, "prune", lambda css, used: "never called")
+    assert prune_page_styles(page, memo=tmp_path) == first  # read back, not pruned again
+    assert prune_page_styles(page.replace('class="a"', 'class="b"'), memo=tmp_path).count("never called") == 1

@@ -30,7 +30,8 @@ from nbclient import NotebookClient
 from PIL import Image
 
 from sitebuild.figures import DARK_FOREGROUND
-from sitebuild.notebook import dark_png, fold_solutions_and_pair_figures
+from sitebuild.figures import dark_png
+from sitebuild.notebook import fold_solutions_and_pair_figures
 
 LAB = Path(__file__).resolve().parent.parent / "docs" / "lab.ipynb"
 SOLUTIONS = [f"ex{number}-solution" for number in range(1, 9)]  # each has its own test below
@@ -396,7 +397,7 @@ def _assert_dark_variant(light: np.ndarray, dark: np.ndarray) -> None:
 
 
 def test_dark_png_keeps_colours_and_clears_paper():
-    """sitebuild.notebook.dark_png on a made-up picture: white, black, grey, a red and a half-red pixel."""
+    """sitebuild.figures.dark_png on a made-up picture: white, black, grey, a red and a half-red pixel."""
     pixels = np.array([[[255, 255, 255], [0, 0, 0], [128, 128, 128], [255, 0, 0], [255, 128, 128]]], dtype=np.uint8)
     buffer = io.BytesIO()
     Image.fromarray(pixels, "RGB").save(buffer, format="PNG")

@@ -28,7 +28,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
-from sitebuild import notebook, render, report
+from sitebuild import notebook, notebook_child, render, report
 from sitebuild.result import build_fingerprint
 from sitebuild.runner import shared_runner
 
@@ -93,6 +93,16 @@ class LabBuild:
             with report.current().timed("lab (waiting for its run)"):
                 future.result()
 
+    def dark_figures(self, src_uri: str) -> dict:
+        """The dark variants the lab's child made of its figures (see notebook_child.dark_variants)."""
+        future = self.runs.get(src_uri)
+        if future is None or not future.done() or future.exception() is not None:
+            return {}
+        try:
+            return notebook_child.dark_variants(json.loads(future.result().read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            return {}
+
     def download(self, page) -> None:
         """mkdocs-jupyter publishes the file it rendered (the executed copy) beside the page: readers
         download the notebook as stored instead."""
@@ -144,7 +154,9 @@ def on_post_page(output, page, config):
     if notebook.is_notebook(page):
         _hook.build.download(page)  # after mkdocs-jupyter's on_post_page, which copies the executed one
         with report.current().timed("lab (cleaning its page)"):
-            output = notebook.clean_page(output, _figure_saver(config.site_dir, page.file.url))
+            dark = _hook.build.dark_figures(page.file.src_uri)
+            saver = _figure_saver(config.site_dir, page.file.url)
+            output = notebook.clean_page(output, saver, dark, css_memo=_hook.build.cache / "css")
     return output
 
 

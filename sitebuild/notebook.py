@@ -29,7 +29,7 @@ from sitebuild import html_spans
 from sitebuild.css_prune import prune_page_styles
 from sitebuild.mathml import render_dollar_math
 
-SaveFigure = Callable[[bytes], str]  # a PNG in, the URL the page uses for it out
+SaveFigure = Callable[[bytes, str], str]  # a PNG and its variant ("light" or "dark") in, its URL out
 _MATHJAX = re.compile(r"mathjax", re.IGNORECASE)
 _MARKDOWN_CELL = {"jp-RenderedHTMLCommon", "jp-RenderedMarkdown"}  # the classes of a Markdown cell's rendering
 
@@ -135,7 +135,7 @@ def fold_solutions_and_pair_figures(
 ) -> str:
     """Fold every solution cell (code and output) into a closed <details>, and show every figure
     twice, light and dark, with its cell's alt text. A figure without alt text stops the build.
-    `save_figure(png)` writes an image and returns its URL; without it, images stay inline (data:)."""
+    `save_figure(png, "light" or "dark")` writes an image and returns its URL; without it, images stay inline (data:)."""
     from mkdocs.exceptions import PluginError
 
     layout = _Layout(page_html)
@@ -179,7 +179,7 @@ def _figure_html(light_png: bytes, alt: str, save_figure: SaveFigure | None, dar
         dark = dark_png(light_png)
     images = []
     for png, variant in ((light_png, "only-light"), (dark, "only-dark")):
-        url = save_figure(png) if save_figure else f"data:image/png;base64,{base64.b64encode(png).decode()}"
+        url = save_figure(png, variant[len("only-"):]) if save_figure else f"data:image/png;base64,{base64.b64encode(png).decode()}"
         image = f'<img src="{url}#{variant}" alt="{html.escape(alt)}" width="{width}" height="{height}" decoding="async">'
         images.append(f'<a href="{url}">{image}</a>' if save_figure else image)
     return '<figure class="snippet-figure">' + "".join(images) + "</figure>"

@@ -368,7 +368,8 @@ def test_figures_come_light_and_dark_with_the_cells_alt_text(lab_page, built_sit
         for img in (light, dark):
             # A file of this site (a page of base64 would weigh a quarter of a megabyte), linked to itself.
             url = img["src"].split("#", 1)[0]
-            assert url.startswith("../assets/figures/lab-") and url.endswith(".png")
+            variant = img["src"].split("#only-", 1)[1]
+            assert url.startswith("../assets/figures/lab-") and url.endswith(f"-{variant}.png")  # CSS hides the other
             assert img.find_parent("a")["href"] == url
             pictures.append(_picture((built_site / "lab" / url).resolve().read_bytes()))
         assert pictures[0].shape == pictures[1].shape and (int(light["width"]), int(light["height"])) == (

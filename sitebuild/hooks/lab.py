@@ -166,8 +166,9 @@ def _figure_saver(site_dir: str, page_url: str):
     folder = Path(site_dir) / render.FIGURES_DIR
     prefix = get_relative_url(render.FIGURES_DIR, page_url) + "/"
 
-    def save(png: bytes) -> str:
-        name = f"lab-{hashlib.sha256(png).hexdigest()[:16]}.png"
+    def save(png: bytes, variant: str) -> str:
+        # "-light" / "-dark" as the lessons' figures: the page shows (and links) only the palette's own
+        name = f"lab-{hashlib.sha256(png).hexdigest()[:16]}-{variant}.png"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(png)
         return prefix + name

@@ -236,7 +236,8 @@ class SnippetBuild:
 
 
 class _Hook:
-    """The hook's one piece of state: the command, and the build under way."""
+    """The hook's one piece of state: the command, the build under way and, for `mkdocs serve
+    --dirty`, what each page was last rendered with."""
 
     command = "build"
     dirty = False

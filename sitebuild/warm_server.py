@@ -39,6 +39,14 @@ from pathlib import Path
 from sitebuild.child import MARK
 from sitebuild.result import REPO_ROOT, Snippet, SnippetResult
 
+# glibc's malloc asks for transparent huge pages for its heap (glibc >= 2.35; older ones ignore it).
+# The warm heap holds ~120 MB of torch's and Python's objects: in 2 MB pages, a fork copies 512
+# times fewer page-table entries and an exit frees 512 times fewer, which is most of a small snippet's
+# cost (benchmarks: the children of a cold build use about a fifth less CPU). Children still copy
+# only the 4 kB they write. The server puts the caller's own setting back before any snippet runs.
+HUGE_PAGE_TUNABLE = "glibc.malloc.hugetlb=1"
+CALLERS_TUNABLES = "SITEBUILD_CALLERS_GLIBC_TUNABLES"
+
 STARTUP_LIMIT = 600.0  # seconds the warm process may take to import torch and fork a child
 OUTPUT_LIMIT = 100_000  # bytes of output (stdout and warnings) a page shows per snippet; a note says what was cut
 
@@ -188,7 +196,27 @@ def _end_escaped(children: dict) -> None:
             pass
 
 
+def _restore_callers_tunables() -> None:
+    """glibc read GLIBC_TUNABLES when this process started; snippets see the environment they were given."""
+    callers = os.environ.pop(CALLERS_TUNABLES, None)
+    if callers is None:
+        return
+    if callers:
+        os.environ["GLIBC_TUNABLES"] = callers
+    else:
+        os.environ.pop("GLIBC_TUNABLES", None)
+
+
+def _server_environment() -> dict:
+    env = dict(os.environ)
+    callers = env.get("GLIBC_TUNABLES", "")
+    env[CALLERS_TUNABLES] = callers
+    env["GLIBC_TUNABLES"] = f"{callers}:{HUGE_PAGE_TUNABLE}" if callers else HUGE_PAGE_TUNABLE
+    return env
+
+
 def serve() -> None:
+    _restore_callers_tunables()
     _preload()
     stopping = []
     wake_r, wake_w = os.pipe()
@@ -296,6 +324,7 @@ class WarmServer:
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             cwd=REPO_ROOT,
+            env=_server_environment(),
             text=True,
             bufsize=1,
         )

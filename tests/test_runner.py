@@ -224,3 +224,47 @@ def test_all_cached_says_whether_the_warm_process_is_needed(write, runner, tmp_p
     second.write_text('print("two, edited")\n', encoding="utf-8")
     assert not runner.all_cached([first, second])
     assert not Runner(cache_dir=None, root=tmp_path).all_cached([first])  # no cache: always run
+
+
+@pytest.mark.parametrize("callers", [None, "glibc.malloc.arena_max=2"])
+def test_snippets_see_the_callers_glibc_tunables(write, tmp_path, monkeypatch, callers):
+    """The warm process starts with huge pages asked of glibc, but a snippet sees the environment its
+    caller had (python snippets/x.py prints the same)."""
+    if callers is None:
+        monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    else:
+        monkeypatch.setenv("GLIBC_TUNABLES", callers)
+    path = write("tunables.py", """
+        import os
+        print(os.environ.get("GLIBC_TUNABLES"), [k for k in os.environ if k.startswith("SITEBUILD_")])
+    """)
+    runner = Runner(cache_dir=None, root=tmp_path)
+    try:
+        assert runner.run(path).stdout == f"{callers} []\n"
+    finally:
+        runner.close()
+
+
+def _glibc_version() -> tuple[int, ...]:
+    import os
+
+    try:
+        return tuple(int(part) for part in os.confstr("CS_GNU_LIBC_VERSION").split()[1].split("."))
+    except (ValueError, OSError, IndexError):
+        return (0,)
+
+
+def test_warm_heap_is_in_huge_pages_where_the_machine_allows(write, runner):
+    """Why a small snippet's fork and exit are cheap (sitebuild/warm_server.py, HUGE_PAGE_TUNABLE): the
+    child inherits a heap mapped in 2 MB pages."""
+    from pathlib import Path
+
+    thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    if not thp.is_file() or "[never]" in thp.read_text() or _glibc_version() < (2, 35):
+        pytest.skip("no transparent huge pages for malloc on this machine (THP off, or glibc < 2.35)")
+    path = write("huge.py", """
+        import re
+        rollup = open("/proc/self/smaps_rollup").read()
+        print(int(re.search(r"AnonHugePages:\\s+(\\d+) kB", rollup).group(1)) // 1024)
+    """)
+    assert int(runner.run(path).stdout) >= 32  # MiB: torch's and Python's heap, not a stray page

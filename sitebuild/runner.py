@@ -82,6 +82,11 @@ class Runner:
             if self._server is None or not self._server.alive():
                 self._server = WarmServer()
 
+    def started(self) -> bool:
+        """Whether a warm process has been started (and has not died or been closed)."""
+        with self._lock:
+            return self._server is not None and self._server.alive()
+
     def close(self) -> None:
         with self._lock:
             if self._server is not None:
@@ -318,6 +323,31 @@ def _signature(entry: Path) -> tuple | None:
 
 _shared: Runner | None = None
 _shared_lock = threading.Lock()
+
+
+def executes() -> bool:
+    """Whether the build runs snippets (SITE_EXECUTE=0: it shows their code only)."""
+    return os.environ.get("SITE_EXECUTE", "1") != "0"
+
+
+def project_runner(root: Path) -> Runner:
+    """The shared runner for the site whose mkdocs.yml is in `root`, as the environment sets it up:
+    SNIPPET_CACHE (a folder, or "off"; default .cache/snippets) and SNIPPET_TIMEOUT (seconds, default 60)."""
+    cache = os.environ.get("SNIPPET_CACHE", str(Path(root) / ".cache" / "snippets"))
+    return shared_runner(
+        cache_dir=None if cache == "off" else Path(cache),
+        timeout=float(os.environ.get("SNIPPET_TIMEOUT", str(DEFAULT_TIMEOUT))),
+        root=Path(root),
+    )
+
+
+def start_unless_cached(root: Path) -> Runner:
+    """The project's runner, with its warm process starting now, unless every snippet under
+    root/snippets is cached (a build that runs nothing needs no torch)."""
+    runner = project_runner(root)
+    if not runner.all_cached((Path(root) / "snippets").rglob("*.py")):
+        runner.start()
+    return runner
 
 
 def shared_runner(**options) -> Runner:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from pages import read_snippets
@@ -153,6 +154,7 @@ def test_execution_switch_renders_code_without_running(tmp_path):
 
 NOTEBOOK_PLUGIN = """\
 plugins:
+  - search
   - mkdocs-jupyter:
       include: ["*.ipynb"]
       ignore: ["*.md"]
@@ -182,6 +184,10 @@ def test_notebook_runs_once_beside_the_snippets_and_is_cached(tmp_path):
     assert build_report(project)["lab"] == {"ran": ["lab.ipynb"], "cached": []}
     page = (project / "site" / "lab" / "index.html").read_text(encoding="utf-8")
     assert "computed 42" in page and "42" in page.split("computed 42", 1)[1]  # stdout, then the last value
+    # The page was read as stored while the run went on, and rendered again from the executed copy
+    # before search indexed it: the search index has the output too.
+    index = json.loads((project / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert any("computed 42" in doc["text"] for doc in index["docs"] if doc["location"].startswith("lab/"))
     assert counts(project) == (1, 0)
     again = mkdocs(project, "build")
     assert again.returncode == 0, again.stderr
@@ -193,6 +199,66 @@ def test_failing_notebook_cell_fails_the_build_once(tmp_path):
     project = _notebook_project(tmp_path, 'raise ValueError("lab cell broken on purpose")')
     done = mkdocs(project, "build")
     assert done.returncode != 0
-    assert "Error reading page 'lab.ipynb'" in done.stderr and "lab cell broken on purpose" in done.stderr
+    assert "page 'lab.ipynb'" in done.stderr and "lab cell broken on purpose" in done.stderr
     assert "execute=True" not in done.stderr
     assert not (project / "site").exists()
+
+
+# The sitebuild/warm-start plugin (sitebuild/warm_start.py): listed first under `plugins:`, it starts
+# the warm process while MkDocs loads its configuration, before the other plugins are even imported.
+
+WARM_START_PLUGINS = """\
+plugins:
+  - sitebuild/warm-start
+  - mkdocs-jupyter:
+      include: ["*.ipynb"]
+      execute: false
+"""
+
+_WHEN_STARTED = """\
+import sys
+from mkdocs.config import load_config
+from sitebuild.runner import shared_runner
+
+class Spy:  # notes whether the warm process was running when mkdocs-jupyter began to import
+    seen = None
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "mkdocs_jupyter" and Spy.seen is None:
+            Spy.seen = shared_runner().started()
+
+sys.meta_path.insert(0, Spy())
+load_config("mkdocs.yml")
+print(Spy.seen, shared_runner().started())
+"""
+
+
+def _when_started(project, env=None) -> str:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _WHEN_STARTED], cwd=project, capture_output=True, text=True,
+                          env=dict(os.environ, NO_MKDOCS_2_WARNING="1", **(env or {})), timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_warm_start_plugin_starts_torch_before_the_other_plugins_load(tmp_path):
+    project = make_project(tmp_path, {"index.md": "# Page\n\n@snippet snippets/hello.py\n"}, {"hello.py": 'print("hello")\n'})
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + WARM_START_PLUGINS, encoding="utf-8")
+    assert _when_started(project) == "True True"  # empty cache: started before mkdocs-jupyter's import
+    assert _when_started(project, {"SITE_EXECUTE": "0"}) == "False False"  # nothing will run
+    done = mkdocs(project, "build")
+    assert done.returncode == 0, done.stderr
+    assert counts(project) == (1, 0)
+    assert _when_started(project) == "False False"  # every snippet cached: no torch needed
+
+
+def test_site_lists_warm_start_as_its_first_plugin():
+    from scratch import ROOT
+
+    plugins = ROOT.joinpath("mkdocs.yml").read_text(encoding="utf-8").split("\nplugins:\n", 1)[1]
+    first = next(line for line in plugins.splitlines() if line.startswith("  - "))
+    assert first.split("#")[0].strip() == "- sitebuild/warm-start"

@@ -4,11 +4,16 @@ At on_files (before mkdocs-jupyter's) every notebook starts running in one child
 (its cells in one namespace, as a kernel runs them: sitebuild/notebook_child.py), beside the
 snippets, so no kernel starts and torch is not imported a second time. The executed copy is cached
 in .cache/lab/ under a hash of the notebook and the runner's source (a new run removes the copies of
-earlier versions), and handed to MkDocs through
-its public File API (a `File` in the cache folder) in place of the notebook, so mkdocs-jupyter renders it with
-`execute: false`. The page waits for the run at on_pre_page (a failed cell stops the build there),
-gets the notebook's description, and its HTML is cleaned (sitebuild/notebook.py). The download next
-to the page is the notebook as stored in docs/, without outputs.
+earlier versions), and handed to mkdocs-jupyter through MkDocs' public File API (a `File` in the
+cache folder, or the page's `file.abs_src_path`), so it renders it with `execute: false`.
+
+Nothing waits for a run while MkDocs reads pages. A notebook whose executed copy is cached is read
+from it. One still running is read as stored (as LAB_EXECUTE=false builds it); at on_page_context,
+when its turn comes to be written, the page waits for the run (a failed cell stops the build there),
+and mkdocs-jupyter renders it again from the executed copy (its own on_pre_page, then the page's
+render and the page_content event, as MkDocs reads a page), before search indexes it. The page's
+HTML is then cleaned (sitebuild/notebook.py). The download next to the page is the notebook as
+stored in docs/, without outputs.
 
 Switch: LAB_EXECUTE=false renders the lab as stored, without running it.
 """
@@ -43,6 +48,8 @@ class LabBuild:
         self.cache = Path(os.environ.get("LAB_RUN_CACHE") or self.root / ".cache" / "lab")
         self.runs: dict[str, concurrent.futures.Future] = {}  # src_uri -> the run under way (or done)
         self.originals: dict[str, str] = {}  # src_uri -> the notebook as stored (the download)
+        self.read_as_stored: set[str] = set()  # notebooks read before their run ended: rendered again
+        self.files = None  # the build's files (on_env)
 
     def start(self, config, files) -> None:
         plugin = config.plugins.get(PLUGIN)
@@ -54,15 +61,16 @@ class LabBuild:
             folder = self.cache / key
             executed = folder / file.src_uri  # its name: the page's download link
             future: concurrent.futures.Future = concurrent.futures.Future()
-            if executed.is_file():
-                report.current().lab["cached"].append(file.src_uri)
-                future.set_result(executed)
-            else:
+            self.runs[file.src_uri] = future
+            self.originals[file.src_uri] = file.abs_src_path
+            if not executed.is_file():
                 report.current().lab["ran"].append(file.src_uri)
                 args = (future, Path(file.abs_src_path), executed, file.src_uri)
                 threading.Thread(target=self._run, args=args, daemon=True).start()
-            self.runs[file.src_uri] = future
-            self.originals[file.src_uri] = file.abs_src_path
+                self.read_as_stored.add(file.src_uri)  # rendered again at on_page_context
+                continue
+            report.current().lab["cached"].append(file.src_uri)
+            future.set_result(executed)
             files.remove(file)
             # A File whose source folder is the executed copy's (File.generated's files have no source
             # folder, which mkdocs-jupyter's page wrapper needs to find the file).
@@ -87,11 +95,17 @@ class LabBuild:
         except BaseException as exc:  # noqa: BLE001 - raised on the page's own thread, in wait()
             future.set_exception(exc)
 
-    def wait(self, src_uri: str) -> None:
-        future = self.runs.get(src_uri)
-        if future is not None:
-            with report.current().timed("lab (waiting for its run)"):
-                future.result()
+    def render_executed(self, page, config, files) -> None:
+        """A page read as stored, once its run has ended: mkdocs-jupyter renders the executed copy."""
+        if page.file.src_uri not in self.read_as_stored:
+            return
+        with report.current().timed("lab (waiting for its run)"):
+            executed = self.runs[page.file.src_uri].result()
+        with report.current().timed("lab (rendering the executed copy)"):
+            page.file.abs_src_path = str(executed)
+            config.plugins.get(PLUGIN).on_pre_page(page, config=config, files=files)
+            page.render(config, files)
+            page.content = config.plugins.on_page_content(page.content, page=page, config=config, files=files)
 
     def dark_figures(self, src_uri: str) -> dict:
         """The dark variants the lab's child made of its figures (see notebook_child.dark_variants)."""
@@ -132,13 +146,6 @@ def on_files(files, config):
     return files
 
 
-@event_priority(50)  # before mkdocs-jupyter's on_pre_page, which reads the executed copy
-def on_pre_page(page, config, files):
-    if notebook.is_notebook(page):
-        _hook.build.wait(page.file.src_uri)
-    return page
-
-
 def on_page_markdown(markdown, page, config, files):
     if notebook.is_notebook(page):
         notebook.describe(page)
@@ -148,6 +155,18 @@ def on_page_markdown(markdown, page, config, files):
 def on_page_content(html, page, config, files):
     # Before the search plugin reads the page (it indexes page content, not the finished page).
     return notebook.mark_heading_anchors(html) if notebook.is_notebook(page) else html
+
+
+def on_env(env, config, files):
+    _hook.build.files = files  # for rendering a page again at on_page_context, whose event has none
+    return env
+
+
+@event_priority(100)  # before the search plugin indexes page.content (as the snippets hook)
+def on_page_context(context, page, config, nav):
+    if notebook.is_notebook(page):
+        _hook.build.render_executed(page, config, _hook.build.files)
+    return context
 
 
 def on_post_page(output, page, config):

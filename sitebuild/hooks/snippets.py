@@ -21,7 +21,6 @@ Switches (environment variables):
 from __future__ import annotations
 
 import logging
-import os
 import time
 import tokenize
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from mkdocs.utils import get_relative_url
 
 from sitebuild import directive, render, report
 from sitebuild.result import Snippet
-from sitebuild.runner import shared_runner
+from sitebuild.runner import executes, project_runner, start_unless_cached
 
 log = logging.getLogger("mkdocs.hooks.snippets")
 # Errors under `mkdocs serve` go to the terminal through a logger of our own: through MkDocs' logger
@@ -66,13 +65,8 @@ class SnippetBuild:
         self.root = Path(config.config_file_path).resolve().parent  # snippets/ and .cache/ live beside mkdocs.yml
         self.snippets_dir = self.root / "snippets"
         self.snippets_dir_resolved = self.snippets_dir.resolve()
-        self.execute = os.environ.get("SITE_EXECUTE", "1") != "0"
-        cache = os.environ.get("SNIPPET_CACHE", str(self.root / ".cache" / "snippets"))
-        self.runner = shared_runner(
-            cache_dir=None if cache == "off" else Path(cache),
-            timeout=float(os.environ.get("SNIPPET_TIMEOUT", "60")),
-            root=self.root,
-        )
+        self.execute = executes()
+        self.runner = project_runner(self.root)
         self.report = report.begin(self.execute)
         self.pages: dict[str, _Page] = {}  # src_uri -> its directives
         self.snippets: dict[Path, Snippet] = {}
@@ -256,10 +250,13 @@ def on_startup(command, dirty):
 
 def on_config(config):
     build = _hook.build = SnippetBuild(_hook.command, config, _hook.dirty, _hook.rendered_with)
-    if build.execute and (build.command == "serve" or not build.runner.all_cached(build.snippets_dir.rglob("*.py"))):
-        # torch imports in the warm process while MkDocs reads the pages. A build whose snippets are
-        # all cached never needs it; `mkdocs serve` keeps it ready for the first edit.
+    # torch imports in the warm process while MkDocs reads the pages (the sitebuild/warm-start plugin
+    # has usually started it already). A build whose snippets are all cached never needs it;
+    # `mkdocs serve` keeps it ready for the first edit.
+    if build.execute and build.command == "serve":
         build.runner.start()
+    elif build.execute:
+        start_unless_cached(build.root)
     return config
 
 

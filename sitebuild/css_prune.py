@@ -8,6 +8,7 @@ Rules without classes, @font-face, @keyframes and the like are kept as they are.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from html.parser import HTMLParser
@@ -39,24 +40,54 @@ def classes_in(page_html: str) -> set[str]:
 def prune(css: str, used: set[str]) -> str:
     """The stylesheet without the rules whose selectors all need a class that is not in `used`
     (parsed by tinycss2, so strings, escapes and comments are read as a browser reads them)."""
-    out = []
+    return _emit(_parsed(css), used)
+
+
+def prepare(page_html: str, min_size: int = 50_000) -> None:
+    """Parse the page's large stylesheets now (most of a second), so that pruning them later, for
+    whatever classes the page has by then, is quick: for a caller that would otherwise wait idle."""
+    for style in html_spans.elements(page_html, lambda tag, attrs: tag == "style"):
+        if style.inner_end - style.inner_start >= min_size:
+            _parsed(page_html[style.inner_start : style.inner_end])
+
+
+@functools.lru_cache(maxsize=2)
+def _parsed(css: str) -> tuple:
+    """The stylesheet as tinycss2 reads it, each rule serialized once: ("text", css) kept whole,
+    ("group", "@media …", rules) pruned inside, ("rule", ((classes a selector needs, selector), …), body)."""
+    items = []
     for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
         if rule.type == "at-rule":
             prelude = f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude).rstrip()}"
             if rule.content is None:
-                out.append(prelude + ";")  # @import, @charset …
+                items.append(("text", prelude + ";"))  # @import, @charset …
             elif rule.lower_at_keyword in ("media", "supports", "layer"):
-                inner = prune(tinycss2.serialize(rule.content), used)
-                if inner:
-                    out.append(f"{prelude}{{{inner}}}")
+                items.append(("group", prelude, _parsed(tinycss2.serialize(rule.content))))
             else:
-                out.append(f"{prelude}{{{tinycss2.serialize(rule.content)}}}")  # @font-face, @keyframes, @page: whole
+                items.append(("text", f"{prelude}{{{tinycss2.serialize(rule.content)}}}"))  # @font-face, @keyframes, @page: whole
         elif rule.type == "qualified-rule":
-            selectors = [s for s in _split_selectors(rule.prelude) if _required_classes(s) <= used]
-            if selectors:
-                kept = ",".join(tinycss2.serialize(selector).strip() for selector in selectors)
-                out.append(f"{kept}{{{tinycss2.serialize(rule.content)}}}")
+            selectors = tuple(
+                (frozenset(_required_classes(selector)), tinycss2.serialize(selector).strip())
+                for selector in _split_selectors(rule.prelude)
+            )
+            items.append(("rule", selectors, tinycss2.serialize(rule.content)))
         # a parse error (a rule a browser drops too) is dropped
+    return tuple(items)
+
+
+def _emit(items: tuple, used: set[str]) -> str:
+    out = []
+    for item in items:
+        if item[0] == "text":
+            out.append(item[1])
+        elif item[0] == "group":
+            inner = _emit(item[2], used)
+            if inner:
+                out.append(f"{item[1]}{{{inner}}}")
+        else:
+            kept = ",".join(text for needed, text in item[1] if needed <= used)
+            if kept:
+                out.append(f"{kept}{{{item[2]}}}")
     return "".join(out)
 
 

@@ -26,6 +26,7 @@ from html.parser import HTMLParser
 from typing import Callable
 
 from sitebuild import html_spans
+from sitebuild.css_prune import prepare as prepare_styles
 from sitebuild.css_prune import prune_page_styles
 from sitebuild.mathml import render_dollar_math
 
@@ -65,6 +66,12 @@ def mark_heading_anchors(content_html: str) -> str:
     class for them is one search skips (and styles like every other page's); this must happen before
     the search plugin reads the page, i.e. on the page's content, not on the finished page."""
     return content_html.replace('<a class="anchor-link"', '<a class="headerlink"')
+
+
+def prepare_cleaning(content_html: str) -> None:
+    """The slow part of clean_page that does not depend on the outputs (parsing JupyterLab's stylesheet),
+    done ahead, e.g. from the notebook's rendering without outputs while it runs."""
+    prepare_styles(content_html)
 
 
 def clean_page(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import platform
+import re
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -130,6 +131,7 @@ class Snippet:
     shown: str  # the path readers see, e.g. "snippets/derivatives/x_squared.py"
     key: str  # its cache key: its bytes, its shown path, the build's fingerprint
     pages: set[str] = field(default_factory=set)  # the pages whose directives use it (src_uri)
+    needs_torch_func: bool = False  # run by the warm process's torch.func server (needs_torch_func)
 
     @classmethod
     def at(cls, path, root: Path = REPO_ROOT) -> "Snippet":
@@ -139,7 +141,22 @@ class Snippet:
             shown = file.relative_to(_resolved(root)).as_posix()
         except ValueError:
             shown = file.name
-        return cls(file, shown, cache_key(file.read_bytes(), shown))
+        source = file.read_bytes()
+        return cls(file, shown, cache_key(source, shown), needs_torch_func=needs_torch_func(source))
+
+
+# What a snippet's source names when it needs the modules of the first torch.func transform (or of
+# torch.optim, which imports torch._dynamo too): sitebuild/warm_server.py runs those in a process
+# that has imported them. Measured on this site: every snippet whose child imports torch._dynamo
+# matches. Only a guess: a miss costs its child about a second, never a different result.
+_NEEDS_TORCH_FUNC = re.compile(
+    rb"torch\.func|functorch|\bvmap\b|\bjac(?:rev|fwd)\b|\bhessian\b|\bjvp\b|torch\.optim|torch\.compile"
+    rb"|_dynamo|autograd\.functional"
+)
+
+
+def needs_torch_func(source: bytes) -> bool:
+    return bool(_NEEDS_TORCH_FUNC.search(source))
 
 
 @functools.lru_cache(maxsize=64)

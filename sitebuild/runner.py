@@ -62,7 +62,9 @@ class Runner:
         self.root = Path(root)  # paths are shown to readers relative to this folder
         self.timeout = timeout
         self.workers = workers or os.cpu_count() or 1
-        self._slots = threading.Semaphore(self.workers)  # children running at once
+        # Children running at once, per warm process that forks them (sitebuild/warm_server.py: most
+        # snippets, and those that need torch.func, which can start a second later).
+        self._slots = {False: threading.Semaphore(self.workers), True: threading.Semaphore(self.workers)}
         self._lock = threading.Lock()
         self._server: WarmServer | None = None
         self._running: set[str] = set()  # snippets whose child is running now
@@ -144,7 +146,7 @@ class Runner:
         return future
 
     def _fulfil(self, future: concurrent.futures.Future, snippet: Snippet) -> None:
-        with self._slots:
+        with self._slots[snippet.needs_torch_func]:
             try:
                 future.set_result(self._execute(snippet))
             except BaseException as exc:  # noqa: BLE001 - the caller sees it from future.result()

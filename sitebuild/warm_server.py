@@ -12,6 +12,15 @@ The child writes its output to `base`.out and its result (see child.run_snippet_
 together, so children run in parallel and a parent can kill one (the timeout) without disturbing
 the others.
 
+Two processes fork the children, so that the snippets need not wait for what few of them use.
+This one is ready once torch, matplotlib and sympy are imported, and forks the children of most
+snippets. It then forks its "torch.func server" (`_start_func_server`): a copy of itself that imports
+what the first torch.func transform imports (torch._dynamo and ~340 modules, about a second) and then
+forks the children of the lab notebook and of the snippets whose source names torch.func, vmap,
+jacrev, hessian, torch.optim and the like (`result.needs_torch_func`: only a guess, a wrong one costs
+time, never a result). The first process forwards it those requests through a pipe; it replies on the same
+stdout (one write per line, so the lines of the two never mix). Either one's death ends the other.
+
 Each child leads its own process group, so whatever it starts (`subprocess.Popen(["sleep", "600"])`,
 a multiprocessing pool) is killed with it when it exits (a process that left the group for a session
 of its own is adopted by this process, a subreaper, and killed too); its working folder is removed
@@ -33,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,14 +92,12 @@ def _preload() -> None:
         except ImportError:
             pass
 
-    _warm_up_torch_func()
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1], label="warm-up")
     ax.set_xlabel("x")
     ax.legend()
     to_svg(fig, "warm-up")
     plt.close(fig)
-    _ready_to_fork()
 
 
 def _ready_to_fork() -> None:
@@ -128,6 +136,40 @@ def _warm_up_torch_func() -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
 
+def _for_func_server(request: dict) -> bool:
+    """The lab, and snippets whose source names torch.func & co. (result.needs_torch_func)."""
+    return request.get("kind") == "notebook" or bool(request.get("func"))
+
+
+_INHERITED_PIPES: list[int] = []  # the servers' private pipe ends, closed in every snippet's child
+
+
+def _start_func_server() -> tuple[int, int]:
+    """Fork the torch.func server; returns (its pid, the pipe to write its requests to). The fork
+    itself never returns: it warms up, serves the requests it is sent, and exits."""
+    read_end, write_end = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        os.close(write_end)
+        _die_with_parent(parent)
+        code = 0
+        try:
+            _warm_up_torch_func()
+            _ready_to_fork()
+            _INHERITED_PIPES[:] = [read_end]
+            _serve_requests(read_end)
+        except KeyboardInterrupt:  # Ctrl-C during the warm-up: the first server stops too
+            code = 1
+        except BaseException:  # noqa: BLE001 - a bug: said on stderr, and the first server stops too
+            traceback.print_exc()
+            code = 1
+        os._exit(code)
+    os.close(read_end)
+    _INHERITED_PIPES[:] = [write_end]
+    return pid, write_end
+
+
 def _run_child(request: dict, workdir: str, server: int) -> None:
     """In the forked child: detach from the protocol pipes, run the snippet, write the result, exit."""
     from sitebuild.child import run_snippet_to_file
@@ -141,6 +183,8 @@ def _run_child(request: dict, workdir: str, server: int) -> None:
         signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.set_wakeup_fd(-1)
+    for fd in _INHERITED_PIPES:  # a forwarding pipe held open here would hide the other server's death
+        os.close(fd)
     code = 0
     try:
         if request.get("kind") == "notebook":
@@ -167,8 +211,11 @@ def _die_with_parent(server: int) -> None:
 
 
 def _send(message: dict) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
+    # One write of a line shorter than PIPE_BUF (4096 bytes) is atomic: both servers write to this pipe.
+    line = (json.dumps(message) + "\n").encode()
+    view = memoryview(line)
+    while view:
+        view = view[os.write(1, view) :]
 
 
 def _end_child(pid: int, workdir: str) -> None:
@@ -180,9 +227,10 @@ def _end_child(pid: int, workdir: str) -> None:
     shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _end_escaped(children: dict) -> None:
+def _end_escaped(children: dict, keep: tuple[int, ...] = ()) -> None:
     """A process that left its snippet's group (start_new_session=True) is adopted by this process,
-    the subreaper, when its parent exits: end every adopted process outside a running snippet's group."""
+    the subreaper, when its parent exits: end every adopted process outside a running snippet's group
+    (but not `keep`: the torch.func server, a child of this process too)."""
     try:
         with open(f"/proc/self/task/{os.getpid()}/children") as listing:
             adopted = [int(pid) for pid in listing.read().split()]
@@ -190,7 +238,7 @@ def _end_escaped(children: dict) -> None:
         return
     for pid in adopted:
         try:
-            if pid not in children and os.getpgid(pid) not in children:
+            if pid not in keep and pid not in children and os.getpgid(pid) not in children:
                 os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
@@ -218,6 +266,18 @@ def _server_environment() -> dict:
 def serve() -> None:
     _restore_callers_tunables()
     _preload()
+    _ready_to_fork()
+    helper, forward = _start_func_server()
+    try:
+        _serve_requests(0, forward, helper)
+    finally:
+        os.close(forward)  # the torch.func server reads its end of the pipe and stops
+        _wait_a_little(helper)
+
+
+def _serve_requests(request_fd: int, forward: int | None = None, helper: int | None = None) -> None:
+    """Fork a child for every request read from `request_fd` (or pass it on to `forward`, the torch.func
+    server's pipe, if it needs that), until the fd closes, a signal stops it, or the helper dies."""
     stopping = []
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
@@ -226,13 +286,13 @@ def serve() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda signum, frame: stopping.append(signum))
     selector = selectors.DefaultSelector()
-    selector.register(0, selectors.EVENT_READ, "request")
+    selector.register(request_fd, selectors.EVENT_READ, "request")
     selector.register(wake_r, selectors.EVENT_READ, "child")
     children: dict[int, tuple[int, str]] = {}  # pid -> (request id, working folder)
     server = os.getpid()
     _subreaper()
     try:
-        _loop(selector, wake_r, children, stopping, server)
+        _loop(selector, request_fd, wake_r, children, stopping, server, forward, helper)
     finally:  # stopping, or the parent's pipe broke: no child may outlive the server
         for pid, (_, workdir) in children.items():
             _end_child(pid, workdir)
@@ -240,7 +300,24 @@ def serve() -> None:
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
-        _end_escaped({})
+        _end_escaped({}, keep=(helper,) if helper else ())
+
+
+def _wait_a_little(pid: int, seconds: float = 5.0) -> None:
+    """Reap the torch.func server, which stops when its pipe closes; killed if it takes longer."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
+        except ChildProcessError:
+            return
+        time.sleep(0.01)
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
 
 
 def _subreaper() -> None:
@@ -253,18 +330,24 @@ def _subreaper() -> None:
         pass
 
 
-def _loop(selector, wake_r, children, stopping, server) -> None:
+def _loop(selector, request_fd, wake_r, children, stopping, server, forward=None, helper=None) -> None:
     pending = b""  # raw reads, split into lines here: a buffered stdin would hide queued requests
     while not stopping:
         for key, _ in selector.select(timeout=1.0):
             if key.data == "request":
-                chunk = os.read(0, 65536)
+                chunk = os.read(request_fd, 65536)
                 if not chunk:  # the parent has gone: nobody waits for the running children
-                    stopping.append("stdin closed")
+                    stopping.append("requests closed")
                     break
                 *lines, pending = (pending + chunk).split(b"\n")
                 for line in lines:
                     request = json.loads(line)
+                    if forward is not None and _for_func_server(request):
+                        try:
+                            os.write(forward, line + b"\n")  # one write: shorter than PIPE_BUF
+                        except OSError:  # the torch.func server is gone: the reaping below stops this one
+                            pass
+                        continue
                     workdir = tempfile.mkdtemp(prefix="snippet-")
                     pid = os.fork()
                     if pid == 0:
@@ -284,12 +367,18 @@ def _loop(selector, wake_r, children, stopping, server) -> None:
                 break
             if pid == 0:
                 break
+            if pid == helper:  # the torch.func server died: the requests sent to it would wait forever
+                if not stopping:
+                    how = _how_it_ended(os.waitstatus_to_exitcode(status))
+                    print(f"the torch.func server died ({how})", file=sys.stderr, flush=True)
+                stopping.append("torch.func server died")
+                continue
             if pid not in children:  # an adopted orphan (see _end_escaped)
                 continue
             request_id, workdir = children.pop(pid)
             _send({"id": request_id, "status": os.waitstatus_to_exitcode(status)})  # first: the parent waits
             _end_child(pid, workdir)
-            _end_escaped(children)
+            _end_escaped(children, keep=(helper,) if helper else ())
 
 
 # -- the parent's side ----------------------------------------------------------------------------
@@ -341,7 +430,7 @@ class WarmServer:
     def execute(self, snippet: Snippet, timeout: float) -> tuple[SnippetResult, bool]:
         """Run one snippet in a fresh child; returns its result (seconds: from the child's fork to its
         exit; events not yet normalized) and whether it may be cached."""
-        request_id, request = self._request(path=str(snippet.file), shown=snippet.shown)
+        request_id, request = self._request(path=str(snippet.file), shown=snippet.shown, func=snippet.needs_torch_func)
         try:
             if request is None:
                 return self._server_died(snippet), False

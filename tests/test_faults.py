@@ -95,6 +95,27 @@ def test_snippet_that_kills_the_warm_process_fails_every_waiting_snippet_at_once
         runner.close()
 
 
+def test_snippet_that_kills_the_torch_func_server_fails_every_waiting_snippet_at_once(write, project, monkeypatch):
+    """The same for the warm process's second process (sitebuild/warm_server.py), which runs the
+    snippets that name torch.func: its death ends the first one too, and nothing waits for it."""
+    killer = write("func_killer.py", "import os\nimport torch.func\nos.kill(os.getppid(), 9)\n")
+    queued = [write(f"func_queued{n}.py", "import time\nimport torch.func\ntime.sleep(1)\n") for n in range(2)]
+    plain = write("plain_queued.py", "import time\ntime.sleep(1)\n")
+    runner = own_runner(project, monkeypatch, workers=1, timeout=60)
+    try:
+        started = time.monotonic()
+        results = runner.run_many([killer, *queued, plain])
+        assert time.monotonic() - started < 30
+        for path in (killer, *queued):
+            assert results[path].error.origin == "runner"
+            assert "the warm process that runs the snippets died" in results[path].error.message
+        assert results[plain].error is None or results[plain].error.origin == "runner"  # it may have run first
+        fine = write("func_fine.py", 'import torch.func\nprint("after the restart")\n')
+        assert runner.run(fine).stdout == "after the restart\n"
+    finally:
+        runner.close()
+
+
 def test_kill_9_of_the_warm_process_mid_run_releases_and_cleans_up(write, project, monkeypatch):
     markers = project / "markers"
     markers.mkdir(exist_ok=True)

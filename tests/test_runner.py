@@ -268,3 +268,14 @@ def test_warm_heap_is_in_huge_pages_where_the_machine_allows(write, runner):
         print(int(re.search(r"AnonHugePages:\\s+(\\d+) kB", rollup).group(1)) // 1024)
     """)
     assert int(runner.run(path).stdout) >= 32  # MiB: torch's and Python's heap, not a stray page
+
+
+def test_snippets_that_name_torch_func_run_where_it_is_imported_and_the_others_do_not_wait_for_it(write, runner):
+    """The warm process's first process forks most snippets as soon as torch is imported; a second one,
+    which has also imported what torch.func's first transform imports, forks those that name it."""
+    check = 'import sys\nprint("torch._" + "dynamo" in sys.modules)\n'  # (naming it whole would be routed too)
+    plain = write("plain.py", check)
+    func = write("uses_func.py", "import torch.func\n" + check)
+    results = runner.run_many([plain, func])
+    assert results[plain].stdout == "False\n"
+    assert results[func].stdout == "True\n"

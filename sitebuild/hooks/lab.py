@@ -99,8 +99,12 @@ class LabBuild:
         """A page read as stored, once its run has ended: mkdocs-jupyter renders the executed copy."""
         if page.file.src_uri not in self.read_as_stored:
             return
+        future = self.runs[page.file.src_uri]
+        if not future.done():  # the stylesheet is the same in the stored rendering: parse it while waiting
+            with report.current().timed("lab (parsing its stylesheet while it runs)"):
+                notebook.prepare_cleaning(page.content)
         with report.current().timed("lab (waiting for its run)"):
-            executed = self.runs[page.file.src_uri].result()
+            executed = future.result()
         with report.current().timed("lab (rendering the executed copy)"):
             page.file.abs_src_path = str(executed)
             config.plugins.get(PLUGIN).on_pre_page(page, config=config, files=files)

@@ -128,5 +128,6 @@ def dark_png(light_png: bytes) -> bytes:
     colour = np.where(grey, np.array(to_rgb(DARK_FOREGROUND)), rgb)
     pixels = np.round(np.concatenate([colour, coverage], axis=-1) * 255).astype(np.uint8)
     buffer = io.BytesIO()
-    Image.fromarray(pixels, "RGBA").save(buffer, format="PNG", optimize=True)
+    # zlib's default level, as matplotlib saves the light one: `optimize` made it 3 % smaller for 5 times the time
+    Image.fromarray(pixels, "RGBA").save(buffer, format="PNG")
     return buffer.getvalue()

@@ -23,6 +23,7 @@ import io
 import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Callable
 
 from sitebuild import html_spans
@@ -44,10 +45,11 @@ SOLUTION_CLASS = "celltag_solution"  # nbconvert's class for a cell tagged "solu
 _alt_texts: dict[str, str] = {}  # notebook cell id -> the alt text of the figure it draws
 
 
-def describe(page) -> None:
+def describe(page, stored: Path) -> None:
     """Give the notebook's page the description stored in its metadata (for search engines), and
-    remember the alt text each cell's metadata gives its figure, for clean_page."""
-    notebook = json.loads(page.markdown or "{}")
+    remember the alt text each cell's metadata gives its figure, for clean_page (from the notebook as
+    stored: MkDocs may be reading a copy with its Markdown cells only)."""
+    notebook = json.loads(stored.read_text(encoding="utf-8") or "{}")
     metadata = notebook.get("metadata", {})
     if metadata.get("description"):
         page.meta["description"] = metadata["description"]

@@ -63,18 +63,32 @@ class LabBuild:
             future: concurrent.futures.Future = concurrent.futures.Future()
             self.runs[file.src_uri] = future
             self.originals[file.src_uri] = file.abs_src_path
-            if not executed.is_file():
+            if executed.is_file():
+                report.current().lab["cached"].append(file.src_uri)
+                future.set_result(executed)
+            else:
                 report.current().lab["ran"].append(file.src_uri)
                 args = (future, Path(file.abs_src_path), executed, file.src_uri)
                 threading.Thread(target=self._run, args=args, daemon=True).start()
                 self.read_as_stored.add(file.src_uri)  # rendered again at on_page_context
-                continue
-            report.current().lab["cached"].append(file.src_uri)
-            future.set_result(executed)
+                folder = self._prose_only(source, file.src_uri)
             files.remove(file)
             # A File whose source folder is the executed copy's (File.generated's files have no source
             # folder, which mkdocs-jupyter's page wrapper needs to find the file).
             files.append(File(file.src_uri, str(folder), config.site_dir, config.use_directory_urls))
+
+    def _prose_only(self, source: bytes, src_uri: str) -> Path:
+        """What MkDocs reads while the notebook runs: its Markdown cells only (the title, the headings
+        for the table of contents and the stylesheet come out the same; its code would be rendered twice
+        for nothing). Returns the folder it is in."""
+        notebook = json.loads(source)
+        notebook["cells"] = [cell for cell in notebook.get("cells", []) if cell.get("cell_type") == "markdown"]
+        target = self.cache / "reading" / src_uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        partial.replace(target)
+        return self.cache / "reading"
 
     def _run(self, future: concurrent.futures.Future, source: Path, executed: Path, src_uri: str) -> None:
         try:
@@ -90,7 +104,7 @@ class LabBuild:
             future.set_result(executed)
             kept = self.cache / executed.relative_to(self.cache).parts[0]
             for folder in self.cache.iterdir():  # the executed copies of this notebook's earlier versions
-                if folder != kept and (folder / src_uri).is_file():
+                if folder != kept and len(folder.name) == len(kept.name) and (folder / src_uri).is_file():
                     shutil.rmtree(folder, ignore_errors=True)
         except BaseException as exc:  # noqa: BLE001 - raised on the page's own thread, in wait()
             future.set_exception(exc)
@@ -152,7 +166,7 @@ def on_files(files, config):
 
 def on_page_markdown(markdown, page, config, files):
     if notebook.is_notebook(page):
-        notebook.describe(page)
+        notebook.describe(page, Path(_hook.build.originals.get(page.file.src_uri) or page.file.abs_src_path))
     return markdown
 
 

@@ -27,6 +27,8 @@ def _to_mathml(tex: str, display: str) -> str:
 
 def render_math(page_html: str) -> str:
     """Every arithmatex element of the page (found by parsing it) as MathML."""
+    if "arithmatex" not in page_html:  # no math (the lab's page, rendered by nbconvert): nothing to parse
+        return page_html
     edits = []
     for element in html_spans.elements(page_html, _is_arithmatex):
         opening, closing, display = _DELIMITERS[element.tag]

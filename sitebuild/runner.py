@@ -22,6 +22,7 @@ import concurrent.futures
 import dataclasses
 import json
 import os
+import queue
 import re
 import stat
 import threading
@@ -62,9 +63,12 @@ class Runner:
         self.root = Path(root)  # paths are shown to readers relative to this folder
         self.timeout = timeout
         self.workers = workers or os.cpu_count() or 1
-        # Children running at once, per warm process that forks them (sitebuild/warm_server.py: most
-        # snippets, and those that need torch.func, which can start a second later).
-        self._slots = {False: threading.Semaphore(self.workers), True: threading.Semaphore(self.workers)}
+        # Snippets waiting to run, first come first served, and the threads that run them: at most
+        # `workers` children at once per warm process that forks them (sitebuild/warm_server.py: most
+        # snippets, and those that need torch.func, which can start a second later). Keyed by
+        # Snippet.needs_torch_func.
+        self._queues: dict[bool, queue.SimpleQueue] = {False: queue.SimpleQueue(), True: queue.SimpleQueue()}
+        self._threads = {False: 0, True: 0}
         self._lock = threading.Lock()
         self._server: WarmServer | None = None
         self._running: set[str] = set()  # snippets whose child is running now
@@ -91,6 +95,10 @@ class Runner:
 
     def close(self) -> None:
         with self._lock:
+            for pool, count in self._threads.items():  # each ends after the snippets queued before it
+                for _ in range(count):
+                    self._queues[pool].put(None)
+                self._threads[pool] = 0
             if self._server is not None:
                 self._server.close()
                 self._server = None
@@ -140,13 +148,23 @@ class Runner:
             future.set_result(cached)
             return future
         self.start()
-        # A daemon thread per snippet (at most `workers` run at once): Ctrl-C or a failed build exits at
-        # once instead of waiting for threads that wait on children.
-        threading.Thread(target=self._fulfil, args=(future, snippet), name=f"snippet {snippet.shown}", daemon=True).start()
+        pool = snippet.needs_torch_func
+        self._queues[pool].put((future, snippet))
+        with self._lock:
+            if self._threads[pool] < self.workers:
+                self._threads[pool] += 1
+                # Daemon threads: Ctrl-C or a failed build exits at once instead of waiting for
+                # threads that wait on children.
+                threading.Thread(target=self._work, args=(pool,), name=f"snippets {self._threads[pool]}", daemon=True).start()
         return future
 
-    def _fulfil(self, future: concurrent.futures.Future, snippet: Snippet) -> None:
-        with self._slots[snippet.needs_torch_func]:
+    def _work(self, pool: bool) -> None:
+        """One of a pool's threads: run its queued snippets one after the other, until close()."""
+        while True:
+            job = self._queues[pool].get()
+            if job is None:
+                return
+            future, snippet = job
             try:
                 future.set_result(self._execute(snippet))
             except BaseException as exc:  # noqa: BLE001 - the caller sees it from future.result()

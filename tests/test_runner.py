@@ -279,3 +279,19 @@ def test_snippets_that_name_torch_func_run_where_it_is_imported_and_the_others_d
     results = runner.run_many([plain, func])
     assert results[plain].stdout == "False\n"
     assert results[func].stdout == "True\n"
+
+
+@pytest.mark.parametrize("source, second_server", [
+    ("from torch.func import grad", True),
+    ("torch.func.vmap(f)(x)", True),
+    ("torch.autograd.functional.hessian(f, x)", True),
+    ("torch.optim.SGD([x], lr=0.1)", True),
+    ("y.backward()", False),
+    ("torch.autograd.grad(y, x)", False),
+    ("# a comment on gradients", False),
+])
+def test_which_snippets_the_torch_func_server_runs(source, second_server):
+    """result.needs_torch_func: a guess from the source (a wrong one costs time, never a result)."""
+    from sitebuild.result import needs_torch_func
+
+    assert needs_torch_func(source.encode()) is second_server

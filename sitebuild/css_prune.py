@@ -54,7 +54,12 @@ def prepare(page_html: str, min_size: int = 50_000) -> None:
 @functools.lru_cache(maxsize=2)
 def _parsed(css: str) -> tuple:
     """The stylesheet as tinycss2 reads it, each rule serialized once: ("text", css) kept whole,
-    ("group", "@media …", rules) pruned inside, ("rule", ((classes a selector needs, selector), …), body)."""
+    ("group", "@media …", rules) pruned inside, ("rule", ((classes a selector needs, selector), …), body).
+    Kept for the last two stylesheets (the @media groups inside are parsed by _parse, not kept apart)."""
+    return _parse(css)
+
+
+def _parse(css: str) -> tuple:
     items = []
     for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
         if rule.type == "at-rule":
@@ -62,7 +67,7 @@ def _parsed(css: str) -> tuple:
             if rule.content is None:
                 items.append(("text", prelude + ";"))  # @import, @charset …
             elif rule.lower_at_keyword in ("media", "supports", "layer"):
-                items.append(("group", prelude, _parsed(tinycss2.serialize(rule.content))))
+                items.append(("group", prelude, _parse(tinycss2.serialize(rule.content))))
             else:
                 items.append(("text", f"{prelude}{{{tinycss2.serialize(rule.content)}}}"))  # @font-face, @keyframes, @page: whole
         elif rule.type == "qualified-rule":

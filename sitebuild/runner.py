@@ -1,8 +1,9 @@
 """Run snippet files and return what they printed, warned and drew. Knows nothing of MkDocs.
 
 One warm process imports torch and matplotlib once (`sitebuild.warm_server`, started in the
-background); every snippet then runs in its own fresh child forked from it, as many at a time
-as there are cores, each with a timeout that kills only that child. Results are cached on disk,
+background; it is two processes, the second for the snippets that use torch.func); every snippet
+then runs in its own fresh child forked from it, as many at a time as there are cores per process,
+each with a timeout that kills only that child. Results are cached on disk,
 keyed by the snippet's bytes, the versions of everything that could change its output and the
 runner's own source (sitebuild/result.py: no version to bump by hand).
 
@@ -95,7 +96,9 @@ class Runner:
 
     def close(self) -> None:
         with self._lock:
-            for pool, count in self._threads.items():  # each ends after the snippets queued before it
+            # Each thread ends after the snippets queued before its sentinel, which fail at once
+            # (no warm process: _execute).
+            for pool, count in self._threads.items():
                 for _ in range(count):
                     self._queues[pool].put(None)
                 self._threads[pool] = 0
@@ -216,6 +219,8 @@ class Runner:
     def _execute(self, snippet: Snippet) -> SnippetResult:
         with self._lock:
             server = self._server
+            if server is None:  # closed while the snippet waited in its queue
+                return SnippetResult.did_not_finish(snippet.shown, "RunnerError", "the runner was closed before it ran")
             neighbours = set(self._running)
             self._running.add(snippet.shown)
         watch = self._project_watch()

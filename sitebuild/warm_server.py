@@ -8,8 +8,8 @@ Started by `WarmServer` (for `runner.Runner`) as `python -m sitebuild.warm_serve
     stdout -> {"id": 3, "status": 0}              the child has exited (status < 0: killed by a signal)
 
 The child writes its output to `base`.out and its result (see child.run_snippet_to_file) to
-`base`.json. The server never waits on a child in a way that blocks: it watches stdin and SIGCHLD
-together, so children run in parallel and a parent can kill one (the timeout) without disturbing
+`base`.json. The server never waits on a child in a way that blocks (only, when it stops, up to 5 s
+for its second server): it watches stdin and SIGCHLD together, so children run in parallel and a parent can kill one (the timeout) without disturbing
 the others.
 
 Two processes fork the children, so that the snippets need not wait for what few of them use.
@@ -114,16 +114,21 @@ def _ready_to_fork() -> None:
     gc.enable()  # off while importing (see serve): the snippets run with Python's usual collector
 
 
-def _warm_up_torch_func() -> None:
-    """The first torch.func transform imports ~340 modules (torch._dynamo among them, ~1.5 s): do it
-    once here, so the children that use grad/vmap/jacrev/hessian start with them imported."""
-    import getpass
+WARM_UP_CACHE = "SITEBUILD_WARM_UP_CACHE"  # set by WarmServer: a folder of its own, removed when it closes
+_warm_up_cache: str | None = None  # popped from the environment at the start (serve): no snippet sees it
 
+
+def _warm_up_torch_func() -> None:
+    """The first torch.func transform imports ~340 modules (torch._dynamo among them, about half a
+    second): do it once here, so the children that use grad/vmap/jacrev/hessian start with them imported."""
     import torch
 
-    # The transforms create torch's compile cache folder in TMPDIR; one this warm-up made is removed again.
-    cache = os.path.join(tempfile.gettempdir(), f"torchinductor_{getpass.getuser()}")
-    existed = os.path.exists(cache)
+    # The transforms make torch's compile-cache folder (TORCHINDUCTOR_CACHE_DIR, default
+    # $TMPDIR/torchinductor_<user>) and set that variable: the folder goes where the parent's results
+    # go, which the parent removes even if this process is killed halfway, and the variable is put back.
+    callers = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
+    if _warm_up_cache:
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = _warm_up_cache
     try:
         x = torch.ones(3)
         torch.func.vmap(torch.func.grad(lambda t: (t * t).sum()))(x.unsqueeze(1))
@@ -132,8 +137,11 @@ def _warm_up_torch_func() -> None:
         torch.func.jvp(torch.sin, (x,), (x,))
     except Exception:  # noqa: BLE001 - another torch release: only time is lost
         pass
-    if not existed:
-        shutil.rmtree(cache, ignore_errors=True)
+    finally:
+        if callers is None:
+            os.environ.pop("TORCHINDUCTOR_CACHE_DIR", None)
+        else:
+            os.environ["TORCHINDUCTOR_CACHE_DIR"] = callers
 
 
 def _for_func_server(request: dict) -> bool:
@@ -245,8 +253,10 @@ def _end_escaped(children: dict, keep: tuple[int, ...] = ()) -> None:
             pass
 
 
-def _restore_callers_tunables() -> None:
+def _restore_callers_environment() -> None:
     """glibc read GLIBC_TUNABLES when this process started; snippets see the environment they were given."""
+    global _warm_up_cache
+    _warm_up_cache = os.environ.pop(WARM_UP_CACHE, None)
     callers = os.environ.pop(CALLERS_TUNABLES, None)
     if callers is None:
         return
@@ -256,8 +266,8 @@ def _restore_callers_tunables() -> None:
         os.environ.pop("GLIBC_TUNABLES", None)
 
 
-def _server_environment() -> dict:
-    env = dict(os.environ)
+def _server_environment(warm_up_cache: Path) -> dict:
+    env = dict(os.environ, **{WARM_UP_CACHE: str(warm_up_cache)})
     callers = env.get("GLIBC_TUNABLES", "")
     env[CALLERS_TUNABLES] = callers
     env["GLIBC_TUNABLES"] = f"{callers}:{HUGE_PAGE_TUNABLE}" if callers else HUGE_PAGE_TUNABLE
@@ -265,23 +275,34 @@ def _server_environment() -> dict:
 
 
 def serve() -> None:
-    _restore_callers_tunables()
+    _restore_callers_environment()
     # Importing torch makes about a million objects: with the collector on, it walks them again and
-    # again (a sixth of the import's time). The one collection before forking is enough.
+    # again (a sixth of the import's time). It is on again before the first fork (_ready_to_fork).
     gc.disable()
     _preload()
     _ready_to_fork()
     helper, forward = _start_func_server()
+    reason = None
     try:
-        _serve_requests(0, forward, helper)
+        reason = _serve_requests(0, forward, helper)
     finally:
-        os.close(forward)  # the torch.func server reads its end of the pipe and stops
+        os.close(forward)  # the torch.func server reads its end of the pipe and stops...
+        try:
+            os.kill(helper, signal.SIGTERM)  # ...or now, if it is still warming up
+        except ProcessLookupError:
+            pass
         _wait_a_little(helper)
+    if reason == HELPER_DIED:
+        sys.exit(1)  # not a clean stop: the parent reports the warm process's death (and stderr says which)
 
 
-def _serve_requests(request_fd: int, forward: int | None = None, helper: int | None = None) -> None:
+HELPER_DIED = "the torch.func server died"
+
+
+def _serve_requests(request_fd: int, forward: int | None = None, helper: int | None = None):
     """Fork a child for every request read from `request_fd` (or pass it on to `forward`, the torch.func
-    server's pipe, if it needs that), until the fd closes, a signal stops it, or the helper dies."""
+    server's pipe, if it needs that), until the fd closes, a signal stops it, or the helper dies.
+    Returns why it stopped."""
     stopping = []
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
@@ -305,6 +326,7 @@ def _serve_requests(request_fd: int, forward: int | None = None, helper: int | N
             except ChildProcessError:
                 pass
         _end_escaped({}, keep=(helper,) if helper else ())
+    return stopping[0] if stopping else None
 
 
 def _wait_a_little(pid: int, seconds: float = 5.0) -> None:
@@ -374,8 +396,8 @@ def _loop(selector, request_fd, wake_r, children, stopping, server, forward=None
             if pid == helper:  # the torch.func server died: the requests sent to it would wait forever
                 if not stopping:
                     how = _how_it_ended(os.waitstatus_to_exitcode(status))
-                    print(f"the torch.func server died ({how})", file=sys.stderr, flush=True)
-                stopping.append("torch.func server died")
+                    print(f"{HELPER_DIED} ({how})", file=sys.stderr, flush=True)
+                stopping.append(HELPER_DIED)
                 continue
             if pid not in children:  # an adopted orphan (see _end_escaped)
                 continue
@@ -417,7 +439,7 @@ class WarmServer:
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             cwd=REPO_ROOT,
-            env=_server_environment(),
+            env=_server_environment(Path(self._results.name) / "torchinductor"),
             text=True,
             bufsize=1,
         )

@@ -109,6 +109,7 @@ def test_snippet_that_kills_the_torch_func_server_fails_every_waiting_snippet_at
         for path in (killer, *queued):
             assert results[path].error.origin == "runner"
             assert "the warm process that runs the snippets died" in results[path].error.message
+            assert "the torch.func server died (killed by signal 9, SIGKILL)" in results[path].error.message
         assert results[plain].error is None or results[plain].error.origin == "runner"  # it may have run first
         fine = write("func_fine.py", 'import torch.func\nprint("after the restart")\n')
         assert runner.run(fine).stdout == "after the restart\n"

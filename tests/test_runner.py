@@ -263,11 +263,15 @@ def test_warm_heap_is_in_huge_pages_where_the_machine_allows(write, runner):
     if not thp.is_file() or "[never]" in thp.read_text() or _glibc_version() < (2, 35):
         pytest.skip("no transparent huge pages for malloc on this machine (THP off, or glibc < 2.35)")
     path = write("huge.py", """
-        import re
+        import os, re
         rollup = open("/proc/self/smaps_rollup").read()
         print(int(re.search(r"AnonHugePages:\\s+(\\d+) kB", rollup).group(1)) // 1024)
+        started_with = open(f"/proc/{os.getppid()}/environ", "rb").read().split(b"\\0")
+        print(b"GLIBC_TUNABLES=glibc.malloc.hugetlb=1" in started_with)
     """)
-    assert int(runner.run(path).stdout) >= 32  # MiB: torch's and Python's heap, not a stray page
+    huge, asked = runner.run(path).stdout.split()
+    assert int(huge) >= 32  # MiB: torch's and Python's heap, not a stray page
+    assert asked == "True"  # and because the warm process asked (THP may be "always" here)
 
 
 def test_snippets_that_name_torch_func_run_where_it_is_imported_and_the_others_do_not_wait_for_it(write, runner):
@@ -295,3 +299,19 @@ def test_which_snippets_the_torch_func_server_runs(source, second_server):
     from sitebuild.result import needs_torch_func
 
     assert needs_torch_func(source.encode()) is second_server
+
+
+def test_torch_func_snippets_see_no_compile_cache_setting_of_the_warm_up(write, tmp_path, monkeypatch):
+    """The torch.func server's warm-up points torch's compile cache at a folder of its own; the
+    snippets it forks see the environment the caller gave (here: no TORCHINDUCTOR_CACHE_DIR)."""
+    monkeypatch.delenv("TORCHINDUCTOR_CACHE_DIR", raising=False)
+    path = write("inductor_env.py", """
+        import os
+        import torch.func
+        print(os.environ.get("TORCHINDUCTOR_CACHE_DIR"))
+    """)
+    runner = Runner(cache_dir=None, root=tmp_path)
+    try:
+        assert runner.run(path).stdout == "None\n"
+    finally:
+        runner.close()

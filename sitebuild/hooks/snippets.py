@@ -281,8 +281,10 @@ def on_page_content(html, page, config, files):
 
 
 def on_env(env, config, files):
-    # MkDocs writes the pages in the order of `files`: the pages that wait for no snippet (the home
-    # page, the lab, ...) go first, so they are written while the snippets still run.
+    # MkDocs writes the pages in the order of `files`: the pages that wait for no snippet go first,
+    # so they are written while the snippets still run. (The lab's page is among them although it
+    # may wait for its run: that ends before most snippets do, and its rendering, the longest of any
+    # page, is then done while they still run, not after the last one.)
     for file in [file for file in files.documentation_pages() if _hook.build.slots.get(file.src_uri)]:
         files.remove(file)
         files.append(file)

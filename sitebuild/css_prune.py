@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 from html.parser import HTMLParser
 from pathlib import Path
 
 import tinycss2
 
-from sitebuild import html_spans
+from sitebuild import atomic, html_spans
 
 class _Classes(HTMLParser):
     def __init__(self):
@@ -46,9 +45,8 @@ def prune(css: str, used: set[str]) -> str:
 def prepare(page_html: str, min_size: int = 50_000) -> None:
     """Parse the page's large stylesheets now (most of a second), so that pruning them later, for
     whatever classes the page has by then, is quick: for a caller that would otherwise wait idle."""
-    for style in html_spans.elements(page_html, lambda tag, attrs: tag == "style"):
-        if style.inner_end - style.inner_start >= min_size:
-            _parsed(page_html[style.inner_start : style.inner_end])
+    for _, css in _large_styles(page_html, min_size):
+        _parsed(css)
 
 
 @functools.lru_cache(maxsize=2)
@@ -124,12 +122,16 @@ def prune_page_styles(page_html: str, min_size: int = 50_000, memo: Path | None 
     folder, a stylesheet pruned once for the same classes is read from there (parsing it takes most
     of a second, and it is the same on every build)."""
     used = classes_in(page_html)
-    edits = []
+    edits = [(style.inner_start, style.inner_end, _pruned(css, used, memo)) for style, css in _large_styles(page_html, min_size)]
+    return html_spans.replace(page_html, edits)
+
+
+def _large_styles(page_html: str, min_size: int):
+    """The page's inline <style> elements of at least `min_size` characters, with their CSS."""
     for style in html_spans.elements(page_html, lambda tag, attrs: tag == "style"):
         css = page_html[style.inner_start : style.inner_end]
         if len(css) >= min_size:
-            edits.append((style.inner_start, style.inner_end, _pruned(css, used, memo)))
-    return html_spans.replace(page_html, edits)
+            yield style, css
 
 
 MEMO_ENTRIES = 8  # pruned stylesheets kept in a memo folder; the oldest go first
@@ -145,10 +147,7 @@ def _pruned(css: str, used: set[str], memo: Path | None) -> str:
     except OSError:
         pass
     pruned = prune(css, used)
-    memo.mkdir(parents=True, exist_ok=True)
-    partial = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
-    partial.write_text(pruned, encoding="utf-8")
-    partial.replace(entry)
+    atomic.write_text(entry, pruned)
     for old in sorted(memo.glob("*.css"), key=lambda path: path.stat().st_mtime)[:-MEMO_ENTRIES]:
         old.unlink(missing_ok=True)
     return pruned

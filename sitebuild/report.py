@@ -18,6 +18,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from sitebuild import atomic
+
 ENV = "SITE_BUILD_REPORT"
 
 
@@ -73,10 +75,7 @@ class BuildReport:
         )
 
     def write(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
-        partial.replace(path)  # a reader never sees half a report
+        atomic.write_text(path, json.dumps(self.to_json(), indent=1) + "\n")  # a reader never sees half a report
 
 
 def report_path(root: Path) -> Path:

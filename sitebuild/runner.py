@@ -30,6 +30,7 @@ import threading
 import time
 from pathlib import Path
 
+from sitebuild import atomic
 from sitebuild.project_watch import project_watch
 from sitebuild.result import REPO_ROOT, Figure, Snippet, SnippetError, SnippetResult, cache_key, display_path  # noqa: F401
 from sitebuild.warm_server import OUTPUT_LIMIT, WarmServer  # noqa: F401
@@ -305,11 +306,8 @@ class Runner:
         if self.cache_dir is None:
             return
         started = time.perf_counter()
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
         target = self.cache_dir / f"{key}.json"
-        partial = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        partial.write_text(json.dumps(result.to_json()), encoding="utf-8")
-        partial.replace(target)  # atomic: a reader never sees half a file
+        atomic.write_text(target, json.dumps(result.to_json()))
         self._remember(key, result, target)
         self._time("cache writes", time.perf_counter() - started)
 

@@ -9,13 +9,13 @@ Started by `WarmServer` (for `runner.Runner`) as `python -m sitebuild.warm_serve
 
 The child writes its output to `base`.out and its result (see child.run_snippet_to_file) to
 `base`.json. The server never waits on a child in a way that blocks (only, when it stops, up to 5 s
-for its second server): it watches stdin and SIGCHLD together, so children run in parallel and a parent can kill one (the timeout) without disturbing
-the others.
+for its second server): it watches stdin and SIGCHLD together, so children run in parallel and a
+parent can kill one (the timeout) without disturbing the others.
 
 Two processes fork the children, so that the snippets need not wait for what few of them use.
 This one is ready once torch, matplotlib and sympy are imported, and forks the children of most
 snippets. It then forks its "torch.func server" (`_start_func_server`): a copy of itself that imports
-what the first torch.func transform imports (torch._dynamo and ~340 modules, about a second) and then
+what the first torch.func transform imports (torch._dynamo and ~340 modules, about half a second) and then
 forks the children of the lab notebook and of the snippets whose source names torch.func, vmap,
 jacrev, hessian, torch.optim and the like (`result.needs_torch_func`: only a guess, a wrong one costs
 time, never a result). The first process forwards it those requests through a pipe; it replies on the same
@@ -236,10 +236,10 @@ def _end_child(pid: int, workdir: str) -> None:
     shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _end_escaped(children: dict, keep: tuple[int, ...] = ()) -> None:
+def _end_escaped(children: dict, helper: int | None = None) -> None:
     """A process that left its snippet's group (start_new_session=True) is adopted by this process,
     the subreaper, when its parent exits: end every adopted process outside a running snippet's group
-    (but not `keep`: the torch.func server, a child of this process too)."""
+    (but not `helper`: the torch.func server, a child of this process too)."""
     try:
         with open(f"/proc/self/task/{os.getpid()}/children") as listing:
             adopted = [int(pid) for pid in listing.read().split()]
@@ -247,14 +247,15 @@ def _end_escaped(children: dict, keep: tuple[int, ...] = ()) -> None:
         return
     for pid in adopted:
         try:
-            if pid not in keep and pid not in children and os.getpgid(pid) not in children:
+            if pid != helper and pid not in children and os.getpgid(pid) not in children:
                 os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
 
 
 def _restore_callers_environment() -> None:
-    """glibc read GLIBC_TUNABLES when this process started; snippets see the environment they were given."""
+    """Snippets see the environment they were given: our own variables are taken out (glibc read
+    GLIBC_TUNABLES when this process started; the warm-up's cache folder is kept in a global)."""
     global _warm_up_cache
     _warm_up_cache = os.environ.pop(WARM_UP_CACHE, None)
     callers = os.environ.pop(CALLERS_TUNABLES, None)
@@ -272,6 +273,9 @@ def _server_environment(warm_up_cache: Path) -> dict:
     env[CALLERS_TUNABLES] = callers
     env["GLIBC_TUNABLES"] = f"{callers}:{HUGE_PAGE_TUNABLE}" if callers else HUGE_PAGE_TUNABLE
     return env
+
+
+HELPER_DIED = "the torch.func server died"
 
 
 def serve() -> None:
@@ -294,9 +298,6 @@ def serve() -> None:
         _wait_a_little(helper)
     if reason == HELPER_DIED:
         sys.exit(1)  # not a clean stop: the parent reports the warm process's death (and stderr says which)
-
-
-HELPER_DIED = "the torch.func server died"
 
 
 def _serve_requests(request_fd: int, forward: int | None = None, helper: int | None = None):
@@ -325,7 +326,7 @@ def _serve_requests(request_fd: int, forward: int | None = None, helper: int | N
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
-        _end_escaped({}, keep=(helper,) if helper else ())
+        _end_escaped({}, helper)
     return stopping[0] if stopping else None
 
 
@@ -404,7 +405,7 @@ def _loop(selector, request_fd, wake_r, children, stopping, server, forward=None
             request_id, workdir = children.pop(pid)
             _send({"id": request_id, "status": os.waitstatus_to_exitcode(status)})  # first: the parent waits
             _end_child(pid, workdir)
-            _end_escaped(children, keep=(helper,) if helper else ())
+            _end_escaped(children, helper)
 
 
 # -- the parent's side ----------------------------------------------------------------------------

@@ -8,7 +8,8 @@ earlier versions), and handed to mkdocs-jupyter through MkDocs' public File API 
 cache folder, or the page's `file.abs_src_path`), so it renders it with `execute: false`.
 
 Nothing waits for a run while MkDocs reads pages. A notebook whose executed copy is cached is read
-from it. One still running is read as stored (as LAB_EXECUTE=false builds it); at on_page_context,
+from it. One still running is read from a copy with its Markdown cells only (the same title, headings
+and stylesheet; .cache/lab/reading/); at on_page_context,
 when its turn comes to be written, the page waits for the run (a failed cell stops the build there),
 and mkdocs-jupyter renders it again from the executed copy (its own on_pre_page, then the page's
 render and the page_content event, as MkDocs reads a page), before search indexes it. The page's
@@ -33,7 +34,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
-from sitebuild import notebook, notebook_child, render, report
+from sitebuild import atomic, notebook, notebook_child, render, report
 from sitebuild.result import build_fingerprint
 from sitebuild.runner import shared_runner
 
@@ -48,7 +49,7 @@ class LabBuild:
         self.cache = Path(os.environ.get("LAB_RUN_CACHE") or self.root / ".cache" / "lab")
         self.runs: dict[str, concurrent.futures.Future] = {}  # src_uri -> the run under way (or done)
         self.originals: dict[str, str] = {}  # src_uri -> the notebook as stored (the download)
-        self.read_as_stored: set[str] = set()  # notebooks read before their run ended: rendered again
+        self.read_before_run: set[str] = set()  # notebooks read before their run ended: rendered again
         self.files = None  # the build's files (on_env)
 
     def start(self, config, files) -> None:
@@ -70,7 +71,7 @@ class LabBuild:
                 report.current().lab["ran"].append(file.src_uri)
                 args = (future, Path(file.abs_src_path), executed, file.src_uri)
                 threading.Thread(target=self._run, args=args, daemon=True).start()
-                self.read_as_stored.add(file.src_uri)  # rendered again at on_page_context
+                self.read_before_run.add(file.src_uri)  # rendered again at on_page_context
                 folder = self._prose_only(source, file.src_uri)
             files.remove(file)
             # A File whose source folder is the executed copy's (File.generated's files have no source
@@ -83,11 +84,7 @@ class LabBuild:
         for nothing). Returns the folder it is in."""
         notebook = json.loads(source)
         notebook["cells"] = [cell for cell in notebook.get("cells", []) if cell.get("cell_type") == "markdown"]
-        target = self.cache / "reading" / src_uri
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        partial.replace(target)
+        _write_notebook(self.cache / "reading" / src_uri, notebook)
         return self.cache / "reading"
 
     def _run(self, future: concurrent.futures.Future, source: Path, executed: Path, src_uri: str) -> None:
@@ -97,10 +94,7 @@ class LabBuild:
             error = data.get("metadata", {}).pop("sitebuild", {}).get("error")
             if error:
                 raise PluginError(f"{source.name}, {error}")
-            executed.parent.mkdir(parents=True, exist_ok=True)
-            partial = executed.with_name(executed.name + f".{os.getpid()}.tmp")
-            partial.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-            partial.replace(executed)
+            _write_notebook(executed, data)
             future.set_result(executed)
             kept = self.cache / executed.relative_to(self.cache).parts[0]
             for folder in self.cache.iterdir():  # the executed copies of this notebook's earlier versions
@@ -110,11 +104,11 @@ class LabBuild:
             future.set_exception(exc)
 
     def render_executed(self, page, config, files) -> None:
-        """A page read as stored, once its run has ended: mkdocs-jupyter renders the executed copy."""
-        if page.file.src_uri not in self.read_as_stored:
+        """A page read before its run ended, once it has: mkdocs-jupyter renders the executed copy."""
+        if page.file.src_uri not in self.read_before_run:
             return
         future = self.runs[page.file.src_uri]
-        if not future.done():  # the stylesheet is the same in the stored rendering: parse it while waiting
+        if not future.done():  # the stylesheet is the same in the Markdown-only rendering: parse it while waiting
             with report.current().timed("lab (parsing its stylesheet while it runs)"):
                 notebook.prepare_cleaning(page.content)
         with report.current().timed("lab (waiting for its run)"):
@@ -142,6 +136,10 @@ class LabBuild:
         target = Path(page.file.abs_dest_path).parent / Path(page.file.src_uri).name
         if original and target.is_file():
             shutil.copyfile(original, target)
+
+
+def _write_notebook(path: Path, notebook: dict) -> None:
+    atomic.write_text(path, json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
 
 
 class _Hook:

@@ -315,3 +315,28 @@ def test_torch_func_snippets_see_no_compile_cache_setting_of_the_warm_up(write, 
         assert runner.run(path).stdout == "None\n"
     finally:
         runner.close()
+
+
+def test_what_torch_imports_on_first_use_as_the_build_page_says():
+    """docs/how-this-site-is-built.md: `backward(gradient)` and `gradcheck` import sympy, and the first
+    torch.func transform imports about 340 more modules, torch._dynamo among them (why the warm process
+    imports them before it forks, and why a second server does the latter). In a fresh python."""
+    import subprocess
+    import sys
+
+    code = textwrap.dedent("""
+        import sys
+        import torch
+        x = torch.ones(2, requires_grad=True)
+        (2 * x).backward(torch.ones(2))
+        print("sympy" in sys.modules)
+        before = len(sys.modules)
+        torch.func.grad(lambda t: (t * t).sum())(torch.ones(2))
+        print("torch._dynamo" in sys.modules, len(sys.modules) - before)
+    """)
+    first, second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert first == "True"
+    dynamo, added = second.split()
+    assert dynamo == "True" and 250 <= int(added) <= 450
+    gradcheck = "import sys, torch\ntorch.autograd.gradcheck(torch.sin, (torch.ones(1, dtype=torch.float64, requires_grad=True),))\nprint('sympy' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", gradcheck], capture_output=True, text=True, check=True).stdout == "True\n"
